@@ -1,0 +1,1 @@
+"""frist: deadlines and duties of Danish unemployment benefits as code."""

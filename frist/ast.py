@@ -1,0 +1,344 @@
+"""The rule language's syntax tree: frozen, slotted dataclasses.
+
+Every node carries the :class:`~frist.errors.Span` of its text in the rule
+book; spans never take part in equality, so golden tests stay stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Span
+
+
+def _span():
+    return field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    pass
+
+
+# ------------------------------------------------------------------ values
+@dataclass(frozen=True, slots=True)
+class Number(Node):
+    value: int
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Param(Node):
+    """A reference to a dated parameter, written ``$name``."""
+
+    name: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Duration(Node):
+    amount: Number | Param
+    unit: str  # day, week, month, year, business_day
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ParamDuration(Node):
+    name: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(Node):
+    value: object  # str, int, float, datetime.date
+    kind: str  # word, integer, decimal, date, string, param
+    span: Span | None = _span()
+
+
+# ------------------------------------------------------------------ conditions
+@dataclass(frozen=True, slots=True)
+class FieldRef(Node):
+    name: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class AgeAt(Node):
+    event: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Node):
+    subject: FieldRef | AgeAt
+    op: str  # eq ne lt le gt ge
+    value: Literal
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Member(Node):
+    subject: FieldRef | AgeAt
+    values: tuple
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class All(Node):
+    items: tuple
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Any(Node):
+    items: tuple
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    item: Node
+    span: Span | None = _span()
+
+
+# ------------------------------------------------------------------ events
+@dataclass(frozen=True, slots=True)
+class Match(Node):
+    """Events of one type, optionally filtered: ``meeting where kind = cv``."""
+
+    event: str
+    where: Node | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor(Node):
+    """The event a duty is measured from; ``first`` takes only the earliest."""
+
+    event: str
+    field: str | None = None
+    first: bool = False
+    where: Node | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTarget(Node):
+    """A date field of the anchor event itself: ``holiday.notified_on``."""
+
+    event: str
+    field: str
+    span: Span | None = _span()
+
+
+# ------------------------------------------------------------------ duties
+@dataclass(frozen=True, slots=True)
+class Deadline(Node):
+    offset: Duration | ParamDuration
+    clock: str | None
+    anchor: Anchor
+    target: Match | FieldTarget
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Window(Node):
+    start: Duration | ParamDuration
+    end: Duration | ParamDuration
+    clock: str | None
+    anchor: Anchor
+    target: Match | FieldTarget
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Before(Node):
+    offset: Duration | ParamDuration
+    anchor: Anchor
+    target: Match | FieldTarget
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ByDate(Node):
+    anchor: Anchor
+    target: Match | FieldTarget
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Recurring(Node):
+    every: Duration | ParamDuration
+    state: str
+    target: Match
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Share(Node):
+    count: Number | Param
+    where: Node
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Quota(Node):
+    count: Number | Param
+    target: Match
+    period_length: int
+    period_unit: str
+    state: str
+    excluded: tuple  # event types whose weeks are not counted
+    shares: tuple  # Share
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class WindowQuota(Node):
+    count: Number | Param
+    target: Match
+    start: Duration | ParamDuration | None
+    end: Duration | ParamDuration
+    clock: str | None
+    anchor: Anchor
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class TimeBudget(Node):
+    limit: Number | Param
+    unit: str
+    state: str
+    within: Duration | ParamDuration
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class CountBudget(Node):
+    limit: Number | Param
+    target: Match
+    within: Duration | ParamDuration
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EachEvent(Node):
+    target: Match
+    condition: Node
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class FirstEvent(Node):
+    target: Match
+    anchor: Anchor
+    condition: Node
+    span: Span | None = _span()
+
+
+# ------------------------------------------------------------------ exceptions
+@dataclass(frozen=True, slots=True)
+class Occurs(Node):
+    """``deregistered within 3 months before registered`` (``negated``: ``no ...``)."""
+
+    target: Match
+    start: Duration | ParamDuration | None
+    end: Duration | ParamDuration
+    direction: str  # before | after
+    anchor: str
+    negated: bool = False
+    strict: bool = False  # "less than": the far end is excluded
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Lasts(Node):
+    event: str
+    at_most: Duration | ParamDuration
+    span: Span | None = _span()
+
+
+# ------------------------------------------------------------------ effects
+@dataclass(frozen=True, slots=True)
+class NoEffect(Node):
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder(Node):
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Deregistration(Node):
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment(Node):
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class UntilFulfilled(Node):
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class UntilEvent(Node):
+    target: Match
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class UntilHours(Node):
+    hours: Number | Param
+    target: Match
+    within: Duration | ParamDuration
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class UntilCount(Node):
+    count: Number | Param
+    target: Match
+    within: Duration | ParamDuration
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Suspension(Node):
+    during: str | None
+    start: str  # anchor | violation
+    until: Node
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantine(Node):
+    hours: Number | Param
+    unit: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class LossOfRight(Node):
+    until: Node
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Step(Node):
+    miss: int
+    action: Node
+    within: Duration | ParamDuration | None = None
+    after_miss: int | None = None
+    grace_action: Node | None = None
+    grace: Duration | ParamDuration | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder(Node):
+    steps: tuple
+    span: Span | None = _span()

@@ -1,0 +1,432 @@
+"""Parse rule-language text into the syntax tree of :mod:`frist.ast`.
+
+The grammar lives in ``grammar/frist.lark`` and is read by lark's LALR parser
+with positions kept.  Positions inside a YAML string are mapped back to the
+rule book's line and column, so an error points into the file the editor
+has open.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast
+from .errors import Diagnostic, FristError, Span
+
+ENTRY_POINTS = {
+    "duty": "start_duty",
+    "condition": "start_condition",
+    "exception": "start_exception",
+    "effect": "start_effect",
+}
+
+_UNITS = {
+    "day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month",
+    "months": "month", "year": "year", "years": "year",
+    "business day": "business_day", "business days": "business_day",
+}
+
+# Friendly names for terminals in "expected ..." hints.
+_TERMINAL_NAMES = {
+    "NAME": "a name", "INT": "a whole number", "UNIT": "a unit (days, weeks, months, years, business days)",
+    "COLON": "`:`", "DATE": "a date YYYY-MM-DD", "PARAM": "a parameter `$name`", "DOT": "`.`",
+    "DECIMAL": "a decimal number", "STRING": "a quoted string", "LSQB": "`[`", "RSQB": "`]`",
+    "LPAR": "`(`", "RPAR": "`)`", "COMMA": "`,`", "EQUAL": "`=`",
+}
+
+# Known mistakes, mapped to a friendly message (lark's match_examples).
+_EXAMPLES = {
+    "durations are written with digits and a unit, e.g. `2 weeks`": [
+        "within two weeks after registered: cv_created",
+        "within weeks after registered: cv_created",
+    ],
+    "a duty names what must happen after a colon, e.g. `...after registered: cv_created`": [
+        "within 2 weeks after registered cv_created",
+        "within 2 weeks after registered",
+    ],
+}
+
+
+class Origin:
+    """Maps positions in a rule-language string to positions in its file."""
+
+    def __init__(self, text: str, span: Span | None):
+        self.span = span
+        self.starts: list[tuple[int, int] | None] = []
+        if span is None or span.text is None:
+            return
+        file_lines = span.text.splitlines()
+        line_no, col = span.line, span.column
+        for value_line in text.split("\n"):
+            found = None
+            probe = value_line.strip()
+            search_line = line_no
+            while probe and search_line <= len(file_lines) and search_line < line_no + 50:
+                source = file_lines[search_line - 1]
+                at = source.find(value_line, col - 1 if search_line == line_no else 0)
+                if at >= 0:
+                    found = (search_line, at + 1)
+                    break
+                search_line += 1
+            self.starts.append(found)
+            if found:
+                line_no, col = found[0] + 1, 1
+
+    def at(self, line: int, column: int, end_line: int | None = None, end_column: int | None = None) -> Span | None:
+        if self.span is None:
+            return None
+        if 0 < line <= len(self.starts) and self.starts[line - 1]:
+            file_line, file_col = self.starts[line - 1]
+            end = None
+            if end_line == line and end_column is not None:
+                end = file_col + end_column - 1
+            return Span(self.span.file, file_line, file_col + column - 1,
+                        file_line if end else None, end, self.span.text)
+        return self.span
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    grammar = resources.files("frist.grammar").joinpath("frist.lark").read_text("utf-8")
+    return Lark(grammar, parser="lalr", start=list(ENTRY_POINTS.values()),
+                propagate_positions=True, maybe_placeholders=False)
+
+
+def _meta_span(origin: Origin, meta) -> Span | None:
+    if getattr(meta, "empty", True):
+        return origin.span
+    return origin.at(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(origin: Origin, tok: Token) -> Span | None:
+    return origin.at(tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """Builds :mod:`frist.ast` nodes directly from the parse tree."""
+
+    def __init__(self, origin: Origin):
+        super().__init__()
+        self.o = origin
+
+    def s(self, meta):
+        return _meta_span(self.o, meta)
+
+    # entry points
+    def start_duty(self, meta, c):
+        return c[0]
+
+    start_condition = start_exception = start_effect = start_duty
+
+    # values
+    def number(self, meta, c):
+        return ast.Number(int(c[0]), _tok_span(self.o, c[0]))
+
+    def param(self, meta, c):
+        tok = c[0]
+        return ast.Param(str(tok)[1:], _tok_span(self.o, tok))
+
+    def duration(self, meta, c):
+        amount, unit = c
+        return ast.Duration(amount, _UNITS[" ".join(str(unit).split())], self.s(meta))
+
+    def param_duration(self, meta, c):
+        return ast.ParamDuration(str(c[0])[1:], self.s(meta))
+
+    def word(self, meta, c):
+        value = str(c[0])
+        if value in ("yes", "no", "true", "false"):
+            return ast.Literal(value in ("yes", "true"), "boolean", self.s(meta))
+        return ast.Literal(value, "word", self.s(meta))
+
+    def integer(self, meta, c):
+        return ast.Literal(int(c[0]), "integer", self.s(meta))
+
+    def decimal(self, meta, c):
+        return ast.Literal(float(c[0]), "decimal", self.s(meta))
+
+    def date(self, meta, c):
+        try:
+            return ast.Literal(_dt.date.fromisoformat(str(c[0])), "date", self.s(meta))
+        except ValueError:
+            raise _LocatedError(f"`{c[0]}` is not a valid date", self.s(meta), "dates are YYYY-MM-DD and must exist")
+
+    def string(self, meta, c):
+        return ast.Literal(str(c[0])[1:-1], "string", self.s(meta))
+
+    # conditions
+    def field(self, meta, c):
+        return ast.FieldRef(str(c[0]), self.s(meta))
+
+    def age_at(self, meta, c):
+        return ast.AgeAt(str(c[0]), self.s(meta))
+
+    def compare(self, meta, c):
+        subject, op, value = c
+        if isinstance(value, ast.Param):
+            value = ast.Literal(value.name, "param", value.span)
+        return ast.Compare(subject, op.data, value, self.s(meta))
+
+    def member(self, meta, c):
+        return ast.Member(c[0], tuple(c[1:]), self.s(meta))
+
+    def cond(self, meta, c):
+        return ast.Any(tuple(c), self.s(meta))
+
+    def and_cond(self, meta, c):
+        return ast.All(tuple(c), self.s(meta))
+
+    def negation(self, meta, c):
+        return ast.Not(c[0], self.s(meta))
+
+    # events
+    def where(self, meta, c):
+        return c[0]
+
+    def match(self, meta, c):
+        return ast.Match(str(c[0]), c[1] if len(c) > 1 else None, self.s(meta))
+
+    def anchor(self, meta, c):
+        c = list(c)
+        first = bool(c) and isinstance(c[0], Token) and c[0].type == "FIRST"
+        if first:
+            c.pop(0)
+        event = str(c.pop(0))
+        fld = str(c.pop(0)) if c and isinstance(c[0], Token) else None
+        where = c.pop(0) if c else None
+        return ast.Anchor(event, fld, first, where, self.s(meta))
+
+    def field_target(self, meta, c):
+        return ast.FieldTarget(str(c[0]), str(c[1]), self.s(meta))
+
+    def clock(self, meta, c):
+        return str(c[0])
+
+    # duties
+    def deadline(self, meta, c):
+        offset, *rest = c
+        clock = rest.pop(0) if isinstance(rest[0], str) else None
+        anchor, target = rest
+        return ast.Deadline(offset, clock, anchor, target, self.s(meta))
+
+    def window(self, meta, c):
+        start, end, *rest = c
+        clock = rest.pop(0) if isinstance(rest[0], str) else None
+        anchor, target = rest
+        return ast.Window(start, end, clock, anchor, target, self.s(meta))
+
+    def before(self, meta, c):
+        return ast.Before(c[0], c[1], c[2], self.s(meta))
+
+    def by_date(self, meta, c):
+        return ast.ByDate(c[0], c[1], self.s(meta))
+
+    def recurring(self, meta, c):
+        return ast.Recurring(c[0], str(c[1]), c[2], self.s(meta))
+
+    def period_one(self, meta, c):
+        return (1, _UNITS[str(c[0])])
+
+    def period_many(self, meta, c):
+        return (int(c[0]), _UNITS[str(c[1])])
+
+    def exclusion(self, meta, c):
+        return tuple(str(t) for t in c)
+
+    def share(self, meta, c):
+        return ast.Share(c[0], c[1], self.s(meta))
+
+    def quota(self, meta, c):
+        count, target, (length, unit), state, *rest = c
+        excluded = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
+        return ast.Quota(count, target, length, unit, str(state), excluded, tuple(rest), self.s(meta))
+
+    def span_within(self, meta, c):
+        return (None, c[0])
+
+    def span_less(self, meta, c):
+        return ("strict", c[0])
+
+    def span_between(self, meta, c):
+        return (c[0], c[1])
+
+    def window_quota(self, meta, c):
+        count, target, (start, end), *rest = c
+        clock = rest.pop(0) if isinstance(rest[0], str) else None
+        return ast.WindowQuota(count, target, start, end, clock, rest[0], self.s(meta))
+
+    def time_budget(self, meta, c):
+        limit, unit, state, within = c
+        return ast.TimeBudget(limit, _UNITS[str(unit)], str(state), within, self.s(meta))
+
+    def count_budget(self, meta, c):
+        return ast.CountBudget(c[0], c[1], c[2], self.s(meta))
+
+    def each_event(self, meta, c):
+        return ast.EachEvent(c[0], c[1], self.s(meta))
+
+    def first_event(self, meta, c):
+        return ast.FirstEvent(c[0], c[1], c[2], self.s(meta))
+
+    # exceptions
+    def before_dir(self, meta, c):
+        return "before"
+
+    def after_dir(self, meta, c):
+        return "after"
+
+    def t_some(self, meta, c, negated=False):
+        target, (start, end), direction, anchor = c
+        strict = start == "strict"
+        return ast.Occurs(target, None if strict else start, end, direction, str(anchor), negated, strict,
+                          self.s(meta))
+
+    def t_none(self, meta, c):
+        return self.t_some(meta, c, negated=True)
+
+    def t_lasts(self, meta, c):
+        return ast.Lasts(str(c[0]), c[1], self.s(meta))
+
+    def tcond(self, meta, c):
+        return ast.Any(tuple(c), self.s(meta))
+
+    def tand(self, meta, c):
+        return ast.All(tuple(c), self.s(meta))
+
+    # effects
+    def no_effect(self, meta, c):
+        return ast.NoEffect(self.s(meta))
+
+    def reminder(self, meta, c):
+        return ast.Reminder(self.s(meta))
+
+    def deregistration(self, meta, c):
+        return ast.Deregistration(self.s(meta))
+
+    def assessment(self, meta, c):
+        return ast.Assessment(self.s(meta))
+
+    def during(self, meta, c):
+        return str(c[0])
+
+    def from_anchor(self, meta, c):
+        return "anchor"
+
+    def from_violation(self, meta, c):
+        return "violation"
+
+    def suspension(self, meta, c):
+        during = c[0] if len(c) == 3 else None
+        start, until = c[-2], c[-1]
+        return ast.Suspension(during, start, until, self.s(meta))
+
+    def quarantine(self, meta, c):
+        hours, unit = c
+        unit_name = _UNITS[" ".join(str(unit).split())]
+        if unit_name != "business_day":
+            raise _LocatedError("a quarantine is served on registered business days",
+                                _tok_span(self.o, unit), "write `on registered business days`")
+        return ast.Quarantine(hours, unit_name, self.s(meta))
+
+    def loss_of_right(self, meta, c):
+        return ast.LossOfRight(c[0], self.s(meta))
+
+    def until_fulfilled(self, meta, c):
+        return ast.UntilFulfilled(self.s(meta))
+
+    def until_event(self, meta, c):
+        return ast.UntilEvent(c[0], self.s(meta))
+
+    def until_hours(self, meta, c):
+        return ast.UntilHours(c[0], c[1], c[2], self.s(meta))
+
+    def until_count(self, meta, c):
+        return ast.UntilCount(c[0], c[1], c[2], self.s(meta))
+
+    def step_window(self, meta, c):
+        return (c[0], int(c[1]))
+
+    def grace(self, meta, c):
+        return (c[0], c[1])
+
+    def step(self, meta, c):
+        miss = int(c[0])
+        rest = list(c[1:])
+        within = after = None
+        if isinstance(rest[0], tuple):
+            within, after = rest.pop(0)
+        action = rest.pop(0)
+        grace_action, grace = rest.pop(0) if rest else (None, None)
+        return ast.Step(miss, action, within, after, grace_action, grace, self.s(meta))
+
+    def ladder(self, meta, c):
+        return ast.Ladder(tuple(c), self.s(meta))
+
+
+class _LocatedError(Exception):
+    def __init__(self, message, span, hint=None):
+        super().__init__(message)
+        self.message, self.span, self.hint = message, span, hint
+
+
+def _describe_expected(expected) -> str:
+    names = sorted({_TERMINAL_NAMES.get(t, f"`{t.lower()}`" if t.isupper() and not t.startswith("__") else t)
+                    for t in expected if not t.startswith("__ANON")})
+    return ", ".join(names[:8])
+
+
+def parse(text: str, entry: str = "duty", span: Span | None = None):
+    """Parse ``text`` as a duty, condition, exception or effect.
+
+    Returns an AST node or raises :class:`FristError` located in the rule book.
+
+    >>> parse("within 2 weeks after registered: cv_created").offset.unit
+    'week'
+    """
+    if not isinstance(text, str):
+        raise FristError(Diagnostic(f"expected rule-language text, got {type(text).__name__}", span))
+    origin = Origin(text, span or Span("<text>", 1, 1, text=text))
+    parser = _lark()
+    try:
+        tree = parser.parse(text, start=ENTRY_POINTS[entry])
+        return _ToAst(origin).transform(tree)
+    except VisitError as exc:
+        inner = exc.orig_exc
+        if isinstance(inner, _LocatedError):
+            raise FristError(Diagnostic(inner.message, inner.span, inner.hint)) from None
+        raise
+    except UnexpectedInput as exc:
+        raise FristError(_diagnose(exc, text, entry, origin)) from None
+
+
+def _diagnose(exc: UnexpectedInput, text: str, entry: str, origin: Origin) -> Diagnostic:
+    line, column = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedEOF) or getattr(getattr(exc, "token", None), "type", None) == "$END":
+        lines = text.split("\n") or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    where = origin.at(line, column) if origin.span else Span("<text>", line, column, text=text)
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        message = f"unexpected character {char!r} in {entry}"
+    elif isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        message = f"unexpected `{exc.token}` in {entry}"
+    else:
+        message = f"{entry} ends too early"
+    hint = None
+    if entry == "duty":
+        try:
+            label = exc.match_examples(lambda s: _lark().parse(s, start="start_duty"), _EXAMPLES, use_accepts=True)
+        except Exception:  # match_examples re-parses; any failure just means no label
+            label = None
+        hint = label
+    if hint is None:
+        expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None)
+        if expected:
+            hint = "expected " + _describe_expected(expected)
+    return Diagnostic(message, where, hint)

@@ -1,0 +1,802 @@
+"""The runtime: evaluators for each kind of duty, effects, and benefit status.
+
+Generated checkers call these functions with constants and compiled
+predicates.  Every evaluator works on the timeline indexed once by event type
+(sorted by date) and finds windows with binary search, so a checker runs in
+time linear in the number of events.
+
+Conventions (the README's semantics table states them for editors):
+
+* every window is a closed interval of days; a deadline is the window's last
+  day and the duty may be met on it;
+* a duty is *violated* from the day after its deadline, *pending* while
+  ``as_of`` is on or before the deadline;
+* ``registered`` spells run from a ``registered`` event to the day before
+  the next ``deregistered`` (or ``registered``) event.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+
+from ..dates import ONE_DAY, AmbiguousDate, Date, age_on, is_business_day, shift, week_start
+from ..errors import Diagnostic, EvaluationError, Span
+from .timeline import Event, Timeline
+
+FULFILLED, VIOLATED, PENDING, WAIVED, NOT_APPLICABLE = (
+    "fulfilled", "violated", "pending", "waived", "not_applicable")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What a report says about a rule; built from constants in the generated module."""
+
+    id: str
+    catalog: tuple
+    title: dict
+    cites: tuple
+    holder: str
+    duty: str
+    effect: str
+    consequence: dict
+    valid: tuple  # (from, until, on) as ISO strings or None
+    location: str
+    emits: str | None = None
+
+
+@dataclass(slots=True)
+class Result:
+    rule: RuleInfo
+    instance: str
+    status: str
+    window: tuple | None = None
+    deadline: Date | None = None
+    fulfilled_by: list = field(default_factory=list)
+    violated_since: Date | None = None
+    reason: str | None = None
+    detail: dict = field(default_factory=dict)
+    actions: list = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A period in which dagpenge are not payable (``end`` None: still running)."""
+
+    kind: str  # suspension | deregistration | quarantine | loss_of_right
+    start: Date
+    end: Date | None
+    rule: str
+    reason: str
+    during: str | None = None
+    days: frozenset | None = None  # for quarantine: exactly which days
+
+
+class Context:
+    """One timeline being checked against one rule book."""
+
+    def __init__(self, book: dict, timeline: Timeline, as_of: Date):
+        self.book = book
+        self.timeline = timeline
+        self.person = timeline.person
+        self.as_of = as_of
+        self.by_type = {k: [e for e in v if e.date <= as_of] for k, v in timeline.by_type.items()}
+        self._dates = {}
+        self._spells = {}
+        self.results: list[Result] = []
+        self.effects: list[Effect] = []
+        self.misses: dict[str, list] = {}
+        self.rule: RuleInfo | None = None
+
+    # ---------------------------------------------------------------- events
+    def events(self, etype: str) -> list:
+        return self.by_type.get(etype, ())
+
+    def dates(self, etype: str) -> list:
+        got = self._dates.get(etype)
+        if got is None:
+            got = self._dates[etype] = [e.date for e in self.events(etype)]
+        return got
+
+    def between(self, etype: str, lo: Date | None, hi: Date | None, pred=None) -> list:
+        """Events of a type with ``lo <= date <= hi`` (None: unbounded) that match ``pred``."""
+        dates = self.dates(etype)
+        i = 0 if lo is None else bisect.bisect_left(dates, lo)
+        j = len(dates) if hi is None else bisect.bisect_right(dates, hi)
+        found = self.events(etype)[i:j]
+        return found if pred is None else [e for e in found if pred(self, e)]
+
+    def first_between(self, etype, lo, hi, pred=None):
+        dates = self.dates(etype)
+        events = self.events(etype)
+        i = 0 if lo is None else bisect.bisect_left(dates, lo)
+        j = len(dates) if hi is None else bisect.bisect_right(dates, hi)
+        for k in range(i, j):
+            if pred is None or pred(self, events[k]):
+                return events[k]
+        return None
+
+    def emit(self, etype: str, day: Date, rule: str) -> None:
+        """Add a derived event (e.g. a quarantine) that later rules can count."""
+        events = list(self.by_type.get(etype, ()))
+        events.append(Event(etype, day, None, {"rule": rule}, -1))
+        events.sort(key=lambda e: e.date)
+        self.by_type[etype] = events
+        self._dates.pop(etype, None)
+
+    # ---------------------------------------------------------------- parameters and durations
+    def param(self, name: str, at: Date):
+        versions = self.book["parameters"][name]
+        chosen = None
+        for start, value in versions:
+            if start <= at.isoformat():
+                chosen = value
+        if chosen is None:
+            chosen = versions[0][1]
+        return chosen
+
+    def amount(self, spec, at: Date):
+        if isinstance(spec, tuple):
+            return self.param(spec[1], at)
+        return spec
+
+    def duration(self, spec, at: Date) -> tuple:
+        if spec[0] == "$":
+            return tuple(self.param(spec[1], at))
+        return spec
+
+    def shift(self, day: Date, spec, at: Date | None = None, sign: int = 1) -> Date:
+        amount, unit = self.duration(spec, at or day)
+        try:
+            return shift(day, sign * amount, unit, self.book["month_rounding"])
+        except AmbiguousDate as exc:
+            raise EvaluationError(Diagnostic(
+                f"ambiguous date arithmetic: {exc}", _location(self.rule),
+                hint="declare `calendar: {month_rounding: down}` (or up) in the rule book",
+                rule=self.rule.id if self.rule else None)) from None
+
+    def clock_shift(self, clock: str, day: Date, spec) -> Date | None:
+        """The day on which ``spec`` of the derived clock has run since ``day``.
+
+        The clock runs only while its state holds.  An offset of N months needs
+        as many running days as the calendar has between ``day`` and ``day``
+        + N months; None while the clock has not yet run that long.
+        """
+        needed = (self.shift(day, spec) - day).days
+        for start, end in self.spells(self.book["clocks"][clock]):
+            if end is not None and end < day:
+                continue
+            start = max(start, day)
+            if end is None or needed <= (end - start).days + 1:
+                return start + ONE_DAY * needed
+            needed -= (end - start).days + 1
+        return None
+
+    def offset(self, day, spec, clock=None):
+        return self.shift(day, spec) if clock is None else self.clock_shift(clock, day, spec)
+
+    # ---------------------------------------------------------------- states
+    def spells(self, state: str) -> list:
+        """Closed day intervals ``(start, end)`` in which a state holds; end None: open."""
+        got = self._spells.get(state)
+        if got is not None:
+            return got
+        spec = self.book["states"].get(state)
+        spells = []
+        if spec is None:  # a period event type
+            for e in self.timeline.by_type.get(state, ()):
+                if spells and spells[-1][1] is not None and e.date <= spells[-1][1] + ONE_DAY:
+                    spells[-1] = (spells[-1][0], max(spells[-1][1], e.end))
+                else:
+                    spells.append((e.date, e.end))
+        else:
+            marks = [(e.date, 1, e) for e in self.timeline.by_type.get(spec["starts"], ())]
+            marks += [(e.date, 0, e) for e in self.timeline.by_type.get(spec["ends"], ())]
+            marks.sort(key=lambda m: (m[0], m[1]))
+            open_at = None
+            for day, is_start, _ in marks:
+                if is_start:
+                    if open_at is not None and open_at < day:
+                        spells.append((open_at, day - ONE_DAY))
+                    if open_at is None or open_at < day:
+                        open_at = day
+                elif open_at is not None:
+                    if day > open_at:
+                        spells.append((open_at, day - ONE_DAY))
+                    open_at = None
+            if open_at is not None:
+                spells.append((open_at, None))
+        self._spells[state] = spells
+        return spells
+
+    def in_state(self, state: str, day: Date) -> bool:
+        for start, end in self.spells(state):
+            if start <= day and (end is None or day <= end):
+                return True
+        return False
+
+    def last_before(self, etype: str, day: Date):
+        dates = self.dates(etype)
+        i = bisect.bisect_right(dates, day)
+        return self.events(etype)[i - 1] if i else None
+
+    def age_at(self, etype: str, day: Date) -> int:
+        event = self.last_before(etype, day) or (self.events(etype)[0] if self.events(etype) else None)
+        return age_on(self.person["birth_date"], event.date if event else day)
+
+    def valid(self, rule: RuleInfo, day: Date) -> bool:
+        start, until, on = rule.valid
+        if start is None and until is None:
+            return True
+        if on == "registration":
+            reg = self.last_before("registered", day)
+            day = reg.date if reg else day
+        iso = day.isoformat()
+        return (start is None or start <= iso) and (until is None or iso < until)
+
+    # ---------------------------------------------------------------- results
+    def add(self, result: Result) -> Result:
+        self.results.append(result)
+        return result
+
+
+def _location(rule: RuleInfo | None) -> Span | None:
+    if rule is None:
+        return None
+    file, _, rest = rule.location.rpartition(":")
+    file, _, line = file.rpartition(":") if file.count(":") else (file, "", rest)
+    try:
+        return Span(file, int(line), int(rest))
+    except ValueError:
+        return None
+
+
+# ====================================================================== anchors and exceptions
+def anchor_events(ctx: Context, etype: str, first: bool, pred):
+    events = [e for e in ctx.events(etype) if pred is None or pred(ctx, e)]
+    return events[:1] if first else events
+
+
+def anchor_day(event: Event, fieldname: str | None):
+    if fieldname is None:
+        return event.date
+    return event.get(fieldname)
+
+
+def instance_name(event: Event, fieldname: str | None = None) -> str:
+    text = f"{event.type} {event.date.isoformat()}"
+    return text if fieldname is None else f"{text} ({fieldname})"
+
+
+def occurs(ctx: Context, anchor: Event, etype: str, pred, lo_spec, hi_spec, direction: str, strict: bool) -> bool:
+    """Exception test: does a matching event fall in the window before/after the anchor?"""
+    day = anchor.date
+    if direction == "before":
+        far = ctx.shift(day, hi_spec, sign=-1)
+        near = day if lo_spec is None else ctx.shift(day, lo_spec, sign=-1)
+        lo, hi = (far + ONE_DAY if strict else far), near
+    else:
+        far = ctx.shift(day, hi_spec)
+        near = day if lo_spec is None else ctx.shift(day, lo_spec)
+        lo, hi = near, (far - ONE_DAY if strict else far)
+    return any(e is not anchor for e in ctx.between(etype, lo, hi, pred))
+
+
+def lasts_at_most(ctx: Context, anchor: Event, spec) -> bool:
+    end = anchor.end or anchor.date
+    return end <= ctx.shift(anchor.date, spec) - ONE_DAY
+
+
+def waived_by(ctx, anchor, exceptions):
+    for test, reason in exceptions:
+        if test(ctx, anchor):
+            return reason
+    return None
+
+
+# ====================================================================== duties with a window
+def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=None, clock=None,
+                before=False, by_field=False, target, applies=None, exceptions=(), effect=None):
+    """Deadline, window, before and by-date duties: one instance per anchor event.
+
+    ``anchor`` is ``(type, field, first, pred)``; ``target`` is ``("event", type,
+    pred)`` or ``("field", name)`` (a date field of the anchor itself).
+    """
+    etype, fieldname, first, pred = anchor
+    found = False
+    for a in anchor_events(ctx, etype, first, pred):
+        day = a.date if by_field and fieldname is None else anchor_day(a, fieldname if by_field else None)
+        if day is None:
+            continue
+        name = instance_name(a, fieldname)
+        if not ctx.valid(rule, a.date):
+            continue
+        if applies is not None and not applies(ctx, a.date):
+            continue
+        found = True
+        if by_field:
+            lo, hi = a.date, (a.get(fieldname) if fieldname else a.date)
+        elif before:
+            lo, hi = None, ctx.shift(a.date, hi_spec, sign=-1)
+        else:
+            lo = a.date if lo_spec is None else ctx.offset(a.date, lo_spec, clock)
+            hi = ctx.offset(a.date, hi_spec, clock)
+        result = Result(rule, name, PENDING, (lo, hi), hi)
+        reason = waived_by(ctx, a, exceptions)
+        if reason is not None:
+            result.status, result.reason = WAIVED, reason
+            ctx.add(result)
+            continue
+        if target[0] == "field":
+            value = a.get(target[1])
+            hit = value if value is not None and value <= ctx.as_of else None
+            late = None
+            if hit is not None and (hi is None or hit <= hi) and (lo is None or before or by_field or hit >= lo):
+                result.status = FULFILLED
+                result.detail["on"] = hit.isoformat()
+            else:
+                late = hit
+        else:
+            _, ttype, tpred = target
+            hit = ctx.first_between(ttype, lo if lo is not None else None, hi, tpred) if lo is not None or hi is not None else None
+            late = None
+            if hit is not None and lo is not None and hi is not None and hit.date >= lo:
+                result.status = FULFILLED
+                result.fulfilled_by.append(hit)
+            elif hit is not None and lo is None:
+                result.status = FULFILLED
+                result.fulfilled_by.append(hit)
+            else:
+                after = ctx.first_between(ttype, (hi or a.date) + ONE_DAY, None, tpred) if hi is not None else None
+                late = after.date if after else None
+        if result.status != FULFILLED:
+            _judge(ctx, result, hi, late, a.date, effect)
+        ctx.add(result)
+    if not found:
+        not_applicable(ctx, rule, f"no `{etype}` event to which the rule applies")
+
+
+def _judge(ctx, result, hi, late, anchor_date, effect):
+    if hi is None:
+        result.status = PENDING
+        result.reason = "the clock has not yet run out"
+        return
+    if ctx.as_of <= hi:
+        result.status = PENDING
+        return
+    result.status = VIOLATED
+    result.violated_since = hi + ONE_DAY
+    if late is not None:
+        result.detail["late"] = late.isoformat()
+    if effect is not None:
+        apply_effect(ctx, result, effect, anchor_date, late)
+
+
+def not_applicable(ctx: Context, rule: RuleInfo, reason: str) -> None:
+    ctx.add(Result(rule, "-", NOT_APPLICABLE, reason=reason))
+
+
+def rule_applies(ctx: Context, rule: RuleInfo, applies, reason: str) -> bool:
+    """Person-level applicability (no dates involved); records not_applicable if not."""
+    if applies is None or applies(ctx, ctx.as_of):
+        return True
+    not_applicable(ctx, rule, reason)
+    return False
+
+
+# ====================================================================== quota over a relative window
+def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, target, applies=None,
+                 exceptions=(), effect=None):
+    etype, fieldname, first, pred = anchor
+    found = False
+    for a in anchor_events(ctx, etype, first, pred):
+        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
+            continue
+        found = True
+        lo = a.date if lo_spec is None else ctx.offset(a.date, lo_spec, clock)
+        hi = ctx.offset(a.date, hi_spec, clock)
+        need = ctx.amount(count, a.date)
+        result = Result(rule, instance_name(a), PENDING, (lo, hi), hi, detail={"required": need})
+        reason = waived_by(ctx, a, exceptions)
+        if reason is not None:
+            result.status, result.reason = WAIVED, reason
+            ctx.add(result)
+            continue
+        _, ttype, tpred = target
+        hits = ctx.between(ttype, lo, hi, tpred) if lo is not None else []
+        result.detail["counted"] = len(hits)
+        if len(hits) >= need:
+            result.status = FULFILLED
+            result.fulfilled_by = hits[:need]
+        else:
+            result.fulfilled_by = hits
+            _judge(ctx, result, hi, None, a.date, effect)
+        ctx.add(result)
+    if not found:
+        not_applicable(ctx, rule, f"no `{etype}` event to which the rule applies")
+
+
+# ====================================================================== recurring duty
+def recurring(ctx, rule, *, every, state, target, applies=None, ladder=None, effect=None):
+    """``every N days while STATE: X``: from the start of each spell, and from each X,
+    the next X is due within N days.  A miss starts the next period on the missed
+    deadline; a ladder may grant grace or end the spell with a deregistration."""
+    _, ttype, tpred = target
+    any_spell = False
+    for start, end in ctx.spells(state):
+        if start > ctx.as_of:
+            break
+        if not ctx.valid(rule, start) or (applies is not None and not applies(ctx, start)):
+            continue
+        any_spell = True
+        last_day = min(end, ctx.as_of) if end is not None else ctx.as_of
+        prev, lo = start, start
+        while lo <= last_day:
+            hi = ctx.shift(prev, every)
+            if not ctx.valid(rule, hi):
+                break
+            if end is not None and hi > end:
+                break  # the spell ends before the duty falls due
+            result = Result(rule, f"{state} {start.isoformat()} period {lo.isoformat()}", PENDING, (lo, hi), hi)
+            hit = ctx.first_between(ttype, lo, hi, tpred)
+            if hit is not None:
+                result.status = FULFILLED
+                result.fulfilled_by.append(hit)
+                ctx.add(result)
+                prev, lo = hit.date, hit.date + ONE_DAY
+                continue
+            if ctx.as_of <= hi:
+                ctx.add(result)
+                break
+            result.status, result.violated_since = VIOLATED, hi + ONE_DAY
+            ctx.add(result)
+            if ladder is None:
+                if effect is not None:
+                    apply_effect(ctx, result, effect, lo, None)
+                prev, lo = hi, hi + ONE_DAY
+                continue
+            outcome = apply_ladder(ctx, result, ladder, hi + ONE_DAY, ttype, tpred)
+            if outcome is None:
+                break  # deregistered, or grace still running: the spell's duty stops here
+            prev, lo = outcome, outcome + ONE_DAY
+    if not any_spell:
+        not_applicable(ctx, rule, f"never `{state}` while the rule was in force")
+
+
+def apply_ladder(ctx, result, ladder, violated, ttype, tpred):
+    """Apply the escalation step for this miss.  Returns the day the chain goes on
+    from (a check within grace), or None when the spell's duty ends."""
+    history = ctx.misses.setdefault(result.rule.id, [])
+    number = len(history) + 1
+    step = None
+    for candidate in ladder:
+        miss, action, within, after_miss, grace_action, grace = candidate
+        if miss <= number:
+            step = candidate
+    if step is not None and step[2] is not None:
+        after = step[3]
+        if len(history) >= after and violated > ctx.shift(history[after - 1], step[2]):
+            history.clear()  # outside the escalation window: counting starts again
+            number, step = 1, ladder[0]
+    history.append(violated)
+    miss, action, within, after_miss, grace_action, grace = step
+    result.detail["miss"] = number
+    if action == "deregistration":
+        deregister(ctx, result, violated, f"miss {number} of `{result.rule.id}`")
+        return None
+    result.actions.append({"action": "reminder", "on": violated.isoformat()})
+    if grace is None:
+        return violated - ONE_DAY
+    grace_end = ctx.shift(violated - ONE_DAY, grace)
+    hit = ctx.first_between(ttype, violated, grace_end, tpred)
+    result.detail["grace_until"] = grace_end.isoformat()
+    if hit is not None:
+        result.detail["met_in_grace"] = hit.date.isoformat()
+        result.fulfilled_by.append(hit)
+        return hit.date
+    if ctx.as_of <= grace_end:
+        return None
+    deregister(ctx, result, grace_end + ONE_DAY, f"miss {number} of `{result.rule.id}`, not met within grace")
+    return None
+
+
+def deregister(ctx, result, day, why):
+    back = ctx.first_between("registered", day, None)
+    end = back.date - ONE_DAY if back else None
+    result.actions.append({"action": "deregistration", "from": day.isoformat(),
+                           "until": back.date.isoformat() if back else None})
+    ctx.effects.append(Effect("deregistration", day, end, result.rule.id, f"deregistered: {why}"))
+
+
+# ====================================================================== quota per calendar window
+def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), applies=None, effect=None):
+    """``at least N X per K weeks while STATE``: whole ISO weeks (Monday to Sunday)
+    in which STATE holds every day are counted in blocks of K; weeks with a day of
+    an excluded period are waived and not counted."""
+    _, ttype, tpred = target
+    any_week = False
+    for start, end in ctx.spells(state):
+        monday = week_start(start)
+        if monday < start:
+            monday += ONE_DAY * 7
+        block = []
+        while True:
+            sunday = monday + ONE_DAY * 6
+            if end is not None and sunday > end:
+                break
+            if monday > ctx.as_of:
+                break
+            if not ctx.valid(rule, monday) or (applies is not None and not applies(ctx, monday)):
+                monday += ONE_DAY * 7
+                continue
+            any_week = True
+            skip = next((x for x in excluded if ctx.between(x, None, sunday) and
+                         any(e.end is None or e.end >= monday for e in ctx.between(x, None, sunday))), None)
+            if skip is not None:
+                ctx.add(Result(rule, f"week {_iso_week(monday)}", WAIVED, (monday, sunday), None,
+                               reason=f"week with `{skip}` is not counted"))
+            else:
+                block.append(monday)
+                if len(block) == weeks or sunday >= ctx.as_of:
+                    _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete=len(block) == weeks)
+                    if len(block) == weeks:
+                        block = []
+                    else:
+                        break
+            monday += ONE_DAY * 7
+        if block and end is not None:
+            ctx.add(Result(rule, f"weeks from {_iso_week(block[0])}", NOT_APPLICABLE,
+                           (block[0], block[-1] + ONE_DAY * 6), reason=f"the {state} spell ended before the period was complete"))
+    if not any_week:
+        not_applicable(ctx, rule, f"no whole week `{state}` while the rule was in force")
+
+
+def _iso_week(monday: Date) -> str:
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete):
+    lo, hi = block[0], block[-1] + ONE_DAY * 6
+    name = f"week {_iso_week(lo)}" if len(block) == 1 and complete else f"weeks {_iso_week(lo)}..{_iso_week(block[-1])}"
+    need = ctx.amount(count, lo)
+    hits = [e for e in ctx.between(ttype, lo, hi, tpred) if week_start(e.date) in block]
+    result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)})
+    short = []
+    for share_count, share_pred, share_text in shares:
+        share_need = ctx.amount(share_count, lo)
+        got = sum(1 for e in hits if share_pred(ctx, e))
+        result.detail[share_text] = {"required": share_need, "counted": got}
+        if got < share_need:
+            short.append(share_text)
+    result.fulfilled_by = hits
+    if len(hits) >= need and not short:
+        result.status = FULFILLED
+    elif not complete or ctx.as_of <= hi:
+        result.status = PENDING
+    else:
+        result.status, result.violated_since = VIOLATED, hi + ONE_DAY
+        if short:
+            result.reason = "too few where " + "; ".join(short)
+        if effect is not None:
+            apply_effect(ctx, result, effect, lo, None)
+    ctx.add(result)
+
+
+# ====================================================================== counters and budgets
+def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=None):
+    """``at most L weeks of STATE within W``: a week counts when STATE holds on one of
+    its days; the budget is broken in the first week that makes more than L weeks
+    in the W weeks ending with it."""
+    weeks = []
+    for start, end in ctx.spells(state):
+        day = week_start(start)
+        last = min(end, ctx.as_of) if end is not None else ctx.as_of
+        while day <= last:
+            if not weeks or weeks[-1] != day:
+                weeks.append(day)
+            day += ONE_DAY * 7
+    if not weeks:
+        not_applicable(ctx, rule, f"never `{state}`")
+        return
+    if applies is not None and not applies(ctx, weeks[0]):
+        not_applicable(ctx, rule, "the person is not covered")
+        return
+    lo_index = 0
+    broken = None
+    for i, monday in enumerate(weeks):
+        horizon = ctx.shift(monday + ONE_DAY * 7, within, sign=-1)
+        while weeks[lo_index] < horizon:
+            lo_index += 1
+        used = i - lo_index + 1
+        cap = ctx.amount(limit, monday)
+        if used > cap:
+            broken = (monday, used, cap)
+            break
+    cap = ctx.amount(limit, weeks[-1])
+    result = Result(rule, f"{state} from {weeks[0].isoformat()}", FULFILLED, (weeks[0], ctx.as_of), None,
+                    detail={"limit": cap, "unit": unit})
+    if broken is None:
+        horizon = ctx.shift(week_start(ctx.as_of) + ONE_DAY * 7, within, sign=-1)
+        result.detail["used"] = sum(1 for w in weeks if w >= horizon)
+    else:
+        monday, used, cap = broken
+        first_day = max(monday, next(s for s, e in ctx.spells(state) if e is None or e >= monday))
+        result.status, result.violated_since = VIOLATED, first_day
+        result.detail["used"] = used
+        if effect is not None:
+            apply_effect(ctx, result, effect, first_day, None)
+    ctx.add(result)
+
+
+def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None):
+    """``at most L X within D``: broken by each X that makes more than L within the
+    D ending with it (days included)."""
+    _, ttype, tpred = target
+    events = [e for e in ctx.events(ttype) if tpred is None or tpred(ctx, e)]
+    if applies is not None and not applies(ctx, ctx.as_of):
+        not_applicable(ctx, rule, "the person is not covered")
+        return
+    broke = False
+    for i, e in enumerate(events):
+        horizon = ctx.shift(e.date, within, sign=-1)
+        window = [x for x in events[: i + 1] if x.date > horizon]
+        cap = ctx.amount(limit, e.date)
+        if len(window) > cap:
+            broke = True
+            result = Result(rule, instance_name(e), VIOLATED, (horizon + ONE_DAY, e.date), None,
+                            violated_since=e.date, detail={"limit": cap, "counted": len(window)})
+            result.fulfilled_by = window
+            if effect is not None:
+                apply_effect(ctx, result, effect, e.date, None)
+            ctx.add(result)
+    if not broke:
+        horizon = ctx.shift(ctx.as_of, within, sign=-1)
+        used = sum(1 for e in events if e.date > horizon)
+        ctx.add(Result(rule, f"{ttype} within {within[0]} {within[1]}s up to {ctx.as_of.isoformat()}", FULFILLED,
+                       (horizon + ONE_DAY, ctx.as_of), None, detail={"limit": ctx.amount(limit, ctx.as_of), "counted": used}))
+
+
+# ====================================================================== conditions on events
+def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), effect=None, first_after=None):
+    """``each X: COND`` (every X must satisfy COND) and ``first X after A: COND``."""
+    _, ttype, tpred = target
+    if first_after is None:
+        pairs = [(e, e) for e in ctx.events(ttype) if tpred is None or tpred(ctx, e)]
+    else:
+        etype, _, first, apred = first_after
+        pairs = []
+        for a in anchor_events(ctx, etype, first, apred):
+            pairs.append((a, ctx.first_between(ttype, a.date, None, tpred)))
+    found = False
+    for anchor, event in pairs:
+        if not ctx.valid(rule, anchor.date) or (applies is not None and not applies(ctx, anchor.date)):
+            continue
+        found = True
+        result = Result(rule, instance_name(anchor), PENDING, None, None)
+        reason = waived_by(ctx, anchor, exceptions)
+        if reason is not None:
+            result.status, result.reason = WAIVED, reason
+        elif event is None:
+            result.reason = f"no `{ttype}` yet"
+        elif condition(ctx, event):
+            result.status = FULFILLED
+            result.fulfilled_by.append(event)
+        else:
+            result.status, result.violated_since = VIOLATED, event.date
+            result.fulfilled_by.append(event)
+            if effect is not None:
+                apply_effect(ctx, result, effect, event.date, None, violation=event.date)
+        ctx.add(result)
+    if not found:
+        not_applicable(ctx, rule, f"no `{ttype}` to which the rule applies")
+
+
+# ====================================================================== effects
+def apply_effect(ctx, result, effect, anchor_date, late, violation=None):
+    """Turn a broken duty's effect into benefit effects and derived events."""
+    kind = effect[0]
+    day = violation or result.violated_since
+    rule = result.rule
+    if kind in ("none", "reminder"):
+        return
+    if kind == "assessment":
+        result.actions.append({"action": "availability assessment", "on": day.isoformat()})
+        return
+    if kind == "deregistration":
+        deregister(ctx, result, day, f"`{rule.id}` broken")
+        return
+    if kind == "suspension":
+        _, during, start_at, until = effect
+        start = anchor_date if start_at == "anchor" else day
+        end = _until(ctx, until, start, late)
+        ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
+        result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
+                               "from": start.isoformat(), "until": (end + ONE_DAY).isoformat() if end else None})
+        return
+    if kind == "quarantine":
+        hours = ctx.amount(effect[1], day)
+        per_day = ctx.param("hours_per_day", day)
+        needed = math.ceil(hours / per_day - 1e-9)
+        days = []
+        cursor = day
+        limit = ctx.as_of
+        while len(days) < needed and cursor <= limit:
+            if is_business_day(cursor) and ctx.in_state("registered", cursor):
+                days.append(cursor)
+            cursor += ONE_DAY
+        ctx.emit(rule.emits or "quarantine", day, rule.id)
+        served = len(days)
+        ctx.effects.append(Effect("quarantine", days[0] if days else day, days[-1] if days else None, rule.id,
+                                  f"quarantine of {hours} hours (`{rule.id}`)", days=frozenset(days)))
+        result.actions.append({"action": "quarantine", "hours": hours, "days": needed,
+                               "served_days": served, "from": days[0].isoformat() if days else None,
+                               "until": days[-1].isoformat() if len(days) == needed else None})
+        return
+    if kind == "loss_of_right":
+        end = _until(ctx, effect[1], day, late)
+        ctx.effects.append(Effect("loss_of_right", day, end, rule.id, f"right to dagpenge lost (`{rule.id}`)"))
+        result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(),
+                               "until": (end + ONE_DAY).isoformat() if end else None})
+        return
+    if kind == "ladder":
+        apply_ladder(ctx, result, effect[1], day, None, None)
+        return
+    raise ValueError(kind)
+
+
+def _until(ctx, until, start: Date, late: Date | None) -> Date | None:
+    """The last day of an effect (None: not over by ``as_of``)."""
+    kind = until[0]
+    if kind == "fulfilled":
+        return late - ONE_DAY if late is not None else None
+    if kind == "event":
+        hit = ctx.first_between(until[1], start, None, until[2])
+        return hit.date - ONE_DAY if hit else None
+    _, amount, etype, pred, within = until
+    events = ctx.between(etype, start, None, pred)
+    for i, e in enumerate(events):
+        horizon = ctx.shift(e.date, within, sign=-1)
+        window = [x for x in events[: i + 1] if x.date > horizon]
+        need = ctx.amount(amount, e.date)
+        total = sum(x.get("hours", 0) for x in window) if kind == "hours" else len(window)
+        if (total > need) if kind == "hours" else (total >= need):
+            return e.date - ONE_DAY
+    return None
+
+
+# ====================================================================== benefit status
+def benefit_status(ctx: Context) -> dict:
+    """Day by day from the first registration to ``as_of``: dagpenge payable or not, and why."""
+    if ctx.person.get("benefit") != "dagpenge":
+        return {"applies": False, "reason": f"the person receives {ctx.person.get('benefit')}, not dagpenge",
+                "periods": []}
+    spells = ctx.spells("registered")
+    if not spells or spells[0][0] > ctx.as_of:
+        return {"applies": True, "reason": "never registered as unemployed", "periods": []}
+    first = spells[0][0]
+    periods = []
+    day = first
+    while day <= ctx.as_of:
+        reasons = []
+        if not ctx.in_state("registered", day):
+            reasons.append("not registered as unemployed")
+        for effect in ctx.effects:
+            if effect.days is not None:
+                if day in effect.days:
+                    reasons.append(effect.reason)
+                continue
+            if effect.start <= day and (effect.end is None or day <= effect.end):
+                if effect.during is None or ctx.in_state(effect.during, day):
+                    reasons.append(effect.reason)
+        payable = not reasons
+        if periods and periods[-1]["payable"] == payable and periods[-1]["reasons"] == reasons \
+                and periods[-1]["_last"] == day - ONE_DAY:
+            periods[-1]["_last"] = day
+        else:
+            periods.append({"from": day, "_last": day, "payable": payable, "reasons": reasons})
+        day += ONE_DAY
+    out = [{"from": p["from"].isoformat(), "to": p["_last"].isoformat(), "payable": p["payable"],
+            "reasons": p["reasons"]} for p in periods]
+    return {"applies": True, "reason": None, "periods": out}
