@@ -305,7 +305,8 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
     """
     etype, fieldname, first, pred = anchor
     found = False
-    for a in anchor_events(ctx, etype, first, pred):
+    anchors = anchor_events(ctx, etype, first, pred)
+    for a in anchors:
         day = a.date if by_field and fieldname is None else anchor_day(a, fieldname if by_field else None)
         if day is None:
             continue
@@ -354,7 +355,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
             _judge(ctx, result, hi, late, a.date, effect)
         ctx.add(result)
     if not found:
-        not_applicable(ctx, rule, f"no `{etype}` event to which the rule applies")
+        not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
 
 
 def _judge(ctx, result, hi, late, anchor_date, effect):
@@ -377,6 +378,17 @@ def not_applicable(ctx: Context, rule: RuleInfo, reason: str) -> None:
     ctx.add(Result(rule, "-", NOT_APPLICABLE, reason=reason))
 
 
+def _why_not(ctx: Context, rule: RuleInfo, anchors: list, applies) -> str:
+    """Why a rule produced no instance: no anchor, not in force, or not covered."""
+    if not anchors:
+        return "nothing in the timeline to which the rule applies"
+    if not any(ctx.valid(rule, a.date) for a in anchors):
+        start, until, on = rule.valid
+        span = " and ".join(p for p in (f"from {start}" if start else "", f"before {until}" if until else "") if p)
+        return f"not in force: the rule covers {'registrations' if on == 'registration' else 'dates'} {span}"
+    return "the person is not covered (see `applies`)"
+
+
 def rule_applies(ctx: Context, rule: RuleInfo, applies, reason: str) -> bool:
     """Person-level applicability (no dates involved); records not_applicable if not."""
     if applies is None or applies(ctx, ctx.as_of):
@@ -390,7 +402,8 @@ def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, targ
                  exceptions=(), effect=None):
     etype, fieldname, first, pred = anchor
     found = False
-    for a in anchor_events(ctx, etype, first, pred):
+    anchors = anchor_events(ctx, etype, first, pred)
+    for a in anchors:
         if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
             continue
         found = True
@@ -414,7 +427,7 @@ def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, targ
             _judge(ctx, result, hi, None, a.date, effect)
         ctx.add(result)
     if not found:
-        not_applicable(ctx, rule, f"no `{etype}` event to which the rule applies")
+        not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
 
 
 # ====================================================================== recurring duty
@@ -461,7 +474,8 @@ def recurring(ctx, rule, *, every, state, target, applies=None, ladder=None, eff
                 break  # deregistered, or grace still running: the spell's duty stops here
             prev, lo = outcome, outcome + ONE_DAY
     if not any_spell:
-        not_applicable(ctx, rule, f"never `{state}` while the rule was in force")
+        starts = [Event(state, start, None, {}, -1) for start, _ in ctx.spells(state) if start <= ctx.as_of]
+        not_applicable(ctx, rule, _why_not(ctx, rule, starts, applies))
 
 
 def apply_ladder(ctx, result, ladder, violated, ttype, tpred):
@@ -549,7 +563,10 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
             ctx.add(Result(rule, f"weeks from {_iso_week(block[0])}", NOT_APPLICABLE,
                            (block[0], block[-1] + ONE_DAY * 6), reason=f"the {state} spell ended before the period was complete"))
     if not any_week:
-        not_applicable(ctx, rule, f"no whole week `{state}` while the rule was in force")
+        if applies is not None and not applies(ctx, ctx.as_of):
+            not_applicable(ctx, rule, "the person is not covered (see `applies`)")
+        else:
+            not_applicable(ctx, rule, f"no whole week `{state}` while the rule was in force")
 
 
 def _iso_week(monday: Date) -> str:
@@ -690,7 +707,7 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
                 apply_effect(ctx, result, effect, event.date, None, violation=event.date)
         ctx.add(result)
     if not found:
-        not_applicable(ctx, rule, f"no `{ttype}` to which the rule applies")
+        not_applicable(ctx, rule, _why_not(ctx, rule, [a for a, _ in pairs], applies))
 
 
 # ====================================================================== effects

@@ -1,0 +1,95 @@
+"""The ``frist`` command.
+
+Exit codes:
+  0  success (``check``: no duty violated)
+  1  ``check``: at least one duty is violated
+  2  the rule book (or another input file) is invalid, or the command line is wrong
+  3  the timeline is invalid
+  4  checking failed (e.g. ambiguous date arithmetic the rule book does not round)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .compiler import compile_rules, compile_source
+from .errors import FristError
+from .report import check
+from .rulebook import load
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's default exit code is 2 as well; keep the message short
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"frist: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="frist", description="Deadlines and duties of Danish unemployment benefits, as code.",
+                     epilog="exit codes: 0 ok, 1 violations found, 2 invalid rules or usage, "
+                            "3 invalid timeline, 4 checking failed")
+    parser.add_argument("--version", action="version", version=f"frist {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("check", help="check a timeline against the rule book")
+    p.add_argument("timeline", help="timeline file (YAML or JSON)")
+    p.add_argument("--rules", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("--as-of", default=None, help="check as of this day, YYYY-MM-DD (default: today)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--no-cache", action="store_true", help="compile afresh, ignoring the cache")
+
+    p = sub.add_parser("compile", help="compile the rule book into a Python module")
+    p.add_argument("rules")
+    p.add_argument("-o", "--output", required=True, help="file to write the module to")
+
+    p = sub.add_parser("validate", help="check the rule book and report every problem")
+    p.add_argument("rules")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except FristError as exc:
+        print(exc.format(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args) -> int:
+    if args.command == "validate":
+        book = load(args.rules)
+        print(f"{args.rules}: ok — {len(book.rules)} rules, {len(book.events)} event types, "
+              f"{len(book.parameters)} parameters")
+        return EXIT_OK
+    if args.command == "compile":
+        source = compile_source(args.rules)
+        out = Path(args.output)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(source, encoding="utf-8")
+        except OSError as exc:
+            print(f"frist: cannot write {out}: {exc.strerror}", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"wrote {out}")
+        return EXIT_OK
+    module = compile_rules(args.rules, use_cache=not args.no_cache)
+    report = check(args.timeline, rules=module, as_of=args.as_of)
+    if args.format == "json":
+        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.to_text())
+    return EXIT_VIOLATIONS if report.violations() else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Run checkers on a timeline and describe the outcome.
+
+:func:`check` is the developer's entry point; the :class:`Report` it returns
+has a versioned JSON form (:meth:`Report.to_json`, documented in the README)
+and a text table for caseworkers (:meth:`Report.to_text`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from .compiler import compile_rules
+from .dates import parse_date
+from .errors import Diagnostic, FristError, Span
+from .runtime import engine
+from .runtime.timeline import Timeline, build_timeline
+from .source import DEFAULT_LIMITS, parse_text, read_file
+
+REPORT_VERSION = "1.0"
+STATUSES = ("violated", "pending", "fulfilled", "waived", "not_applicable")
+
+
+@dataclass
+class Report:
+    as_of: _dt.date
+    book: dict
+    timeline: Timeline
+    results: list
+    benefit: dict
+
+    def counts(self) -> dict:
+        out = {s: 0 for s in STATUSES}
+        for r in self.results:
+            out[r.status] += 1
+        return out
+
+    def violations(self) -> list:
+        return [r for r in self.results if r.status == engine.VIOLATED]
+
+    def to_json(self) -> dict:
+        sources = self.book["sources"]
+        return {
+            "report_version": REPORT_VERSION,
+            "as_of": self.as_of.isoformat(),
+            "rulebook": {k: self.book[k] for k in ("name", "path", "digest", "compiler")},
+            "timeline": self.timeline.name,
+            "person": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.timeline.person.items()},
+            "summary": self.counts(),
+            "results": [_result_json(r, sources) for r in self.results],
+            "benefit": self.benefit,
+        }
+
+    def to_text(self) -> str:
+        rows = [("STATUS", "RULE", "INSTANCE", "DEADLINE", "DETAIL")]
+        order = {s: i for i, s in enumerate(STATUSES)}
+        for r in sorted(self.results, key=lambda r: (order[r.status], r.rule.id, r.instance)):
+            rows.append((r.status.replace("_", " "), r.rule.id, r.instance,
+                         r.deadline.isoformat() if r.deadline else "", _detail(r)))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = [f"frist report as of {self.as_of.isoformat()} — {self.timeline.name}", ""]
+        for row in rows:
+            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        counts = self.counts()
+        lines += ["", "  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())]
+        lines += ["", "Dagpenge day by day:"]
+        if not self.benefit["applies"] or not self.benefit["periods"]:
+            lines.append("  " + (self.benefit["reason"] or "no days"))
+        for p in self.benefit["periods"]:
+            state = "payable" if p["payable"] else "NOT payable"
+            why = ("  — " + "; ".join(p["reasons"])) if p["reasons"] else ""
+            lines.append(f"  {p['from']} .. {p['to']}  {state}{why}")
+        return "\n".join(lines) + "\n"
+
+
+def _detail(r) -> str:
+    parts = []
+    if r.fulfilled_by and r.status == engine.FULFILLED:
+        parts.append("by " + ", ".join(f"{e.type} {e.date.isoformat()}" for e in r.fulfilled_by[:3]) +
+                     (" …" if len(r.fulfilled_by) > 3 else ""))
+    if r.violated_since:
+        parts.append(f"since {r.violated_since.isoformat()}")
+    if "counted" in r.detail:
+        parts.append(f"{r.detail['counted']} of {r.detail.get('required', r.detail.get('limit'))}")
+    if r.reason:
+        parts.append(r.reason)
+    for action in r.actions:
+        parts.append(action["action"] + (f" from {action['from']}" if action.get("from") else ""))
+    return "; ".join(parts)
+
+
+def _date(value):
+    return value.isoformat() if value is not None else None
+
+
+def _result_json(r, sources) -> dict:
+    rule = r.rule
+    return {
+        "rule": rule.id,
+        "catalog": list(rule.catalog),
+        "title": rule.title,
+        "holder": rule.holder,
+        "instance": r.instance,
+        "status": r.status,
+        "window": None if r.window is None else {"start": _date(r.window[0]), "end": _date(r.window[1])},
+        "deadline": _date(r.deadline),
+        "fulfilled_by": [e.describe() for e in r.fulfilled_by],
+        "violated_since": _date(r.violated_since),
+        "reason": r.reason,
+        "detail": r.detail,
+        "actions": r.actions,
+        "duty": rule.duty,
+        "consequence": {"effect": rule.effect, "text": rule.consequence},
+        "cites": [{"source": s, "section": sec, "title": sources.get(s, {}).get("title")} for s, sec in rule.cites],
+        "location": rule.location,
+    }
+
+
+def load_timeline(source, vocabulary: dict, name: str | None = None) -> Timeline:
+    """A timeline from a path, YAML/JSON text, or an already parsed mapping."""
+    if isinstance(source, (str, Path)) and not (isinstance(source, str) and "\n" in source):
+        document, _ = read_file(source, DEFAULT_LIMITS)
+        name = name or str(source)
+    elif isinstance(source, str):
+        document = parse_text(source, name or "<timeline>")
+    else:
+        document = source
+    timeline = build_timeline(document, vocabulary, name or "<timeline>")
+    if isinstance(document, dict) and isinstance(document.get("name"), str):
+        timeline.name = f"{timeline.name}: {document['name']}" if name else document["name"]
+    return timeline
+
+
+def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None) -> Report:
+    """Check a timeline against a rule book.
+
+    ``timeline`` is a path, YAML/JSON text or a mapping; ``rules`` a rule-book
+    path or a compiled module; ``as_of`` a date or ``YYYY-MM-DD`` (default today).
+    """
+    module = rules if isinstance(rules, ModuleType) else compile_rules(rules)
+    book = module.BOOK
+    tl = timeline if isinstance(timeline, Timeline) else load_timeline(timeline, book["vocabulary"])
+    if as_of is None:
+        as_of = _dt.date.today()
+    elif not isinstance(as_of, _dt.date):
+        try:
+            as_of = parse_date(as_of)
+        except ValueError as exc:
+            raise FristError(Diagnostic(f"--as-of: {exc}", Span("<command line>", 1, 1),
+                                        hint="write the date as YYYY-MM-DD")) from None
+    ctx = engine.Context(book, tl, as_of)
+    for checker in module.CHECKERS:
+        checker(ctx)
+    ctx.rule = None
+    return Report(as_of, book, tl, ctx.results, engine.benefit_status(ctx))

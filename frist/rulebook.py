@@ -1,0 +1,525 @@
+"""Load a rule book: YAML -> JSON Schema -> rule-language parsing -> name checks.
+
+:func:`load` returns a :class:`RuleBook` whose rules carry their parsed
+duties, conditions, exceptions and effects, or raises one
+:class:`~frist.errors.RuleBookError` listing every problem in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from . import ast
+from .dates import parse_date
+from .errors import Collector, FristError, RuleBookError, Span, did_you_mean
+from .parser import parse
+from .source import Limits, DEFAULT_LIMITS, key_span, locate, parse_text, span_of
+
+DATE_FIELDS = ("date", "start", "end")
+
+
+def schema() -> dict:
+    return json.loads(resources.files("frist.schema").joinpath("rules.schema.json").read_text("utf-8"))
+
+
+@dataclass
+class Rule:
+    id: str
+    index: int
+    doc: dict
+    span: Span | None
+    duty: ast.Node
+    applies: ast.Node | None
+    exceptions: list  # (ast node, reason dict)
+    effect: ast.Node
+    effect_text: str
+
+
+@dataclass
+class RuleBook:
+    path: str
+    text: str
+    doc: dict
+    rules: list
+    month_rounding: str
+    vocabulary: dict
+    parameters: dict  # name -> [(from ISO, value)]
+    digest: str = ""
+    emitted: dict = field(default_factory=dict)
+
+    @property
+    def events(self) -> dict:
+        return self.vocabulary["events"]
+
+
+def _plain(value):
+    """Located containers -> plain dicts and lists (for JSON and constants)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def parse_duration_text(text: str) -> tuple:
+    amount, unit = text.split(" ", 1)
+    unit = unit.rstrip("s") if not unit.startswith("business") else "business_day"
+    return (int(amount), unit)
+
+
+def load(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RuleBook:
+    path = Path(path)
+    from .source import read_file
+
+    document, text = read_file(path, limits)
+    return load_document(document, text, str(path))
+
+
+def load_text(text: str, name: str = "rules.yaml", limits: Limits = DEFAULT_LIMITS) -> RuleBook:
+    return load_document(parse_text(text, name, limits), text, name)
+
+
+def load_document(document, text: str, name: str) -> RuleBook:
+    errors = Collector(RuleBookError)
+    if not isinstance(document, dict):
+        errors.add("a rule book is a mapping with `frist`, `sources`, `vocabulary` and `rules`",
+                   span_of(document) or Span(name, 1, 1, text=text), hint="start the file with `frist: 1`")
+        errors.raise_if_any()
+    validator = jsonschema.Draft202012Validator(schema())
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        where = locate(document, error.absolute_path)
+        message, hint = _schema_message(error)
+        errors.add(message, where, hint=hint)
+    errors.raise_if_any()
+
+    book = RuleBook(name, text, _plain(document), [], document.get("calendar", {}).get("month_rounding", "refuse"),
+                    _plain(document["vocabulary"]), {})
+    book.vocabulary.setdefault("states", {})
+    book.vocabulary.setdefault("clocks", {})
+    _check_vocabulary(document, book, errors)
+    _load_parameters(document, book, errors)
+    checker = _Checker(book, errors)
+    seen = {}
+    for i, doc in enumerate(document["rules"]):
+        rule_span = span_of(document["rules"], i)
+        rid = doc["id"]
+        if rid in seen:
+            errors.add(f"duplicate rule id `{rid}`", span_of(doc, "id"), hint=f"first used at {seen[rid]}")
+            continue
+        seen[rid] = span_of(doc, "id")
+        rule = checker.rule(doc, i, rule_span)
+        if rule is not None:
+            book.rules.append(rule)
+    errors.raise_if_any()
+    book.rules = _order(book)
+    book.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return book
+
+
+def _schema_message(error) -> tuple:
+    path = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        known = list(error.schema.get("properties", {}))
+        name = extra[0] if extra else "?"
+        return f"unknown key `{name}` in {path}", did_you_mean(name, known)
+    if error.validator == "required":
+        return f"{path}: {error.message}", "add the missing key"
+    if error.validator == "pattern" and "ruleId" in str(error.schema_path) or (
+            error.validator == "pattern" and path.endswith("/id")):
+        return f"{path}: rule ids are lower-case words joined by hyphens, got {error.instance!r}", \
+            "e.g. `cv-on-jobnet`"
+    if error.validator == "enum":
+        return f"{path}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}", \
+            did_you_mean(str(error.instance), map(str, error.validator_value))
+    if error.validator == "pattern" and "date" in str(list(error.schema_path)):
+        return f"{path}: {error.instance!r} is not a date", "write dates as YYYY-MM-DD"
+    return f"{path}: {error.message}", None
+
+
+def _check_vocabulary(document, book: RuleBook, errors: Collector) -> None:
+    vocab = document["vocabulary"]
+    events = vocab["events"]
+    for name, spec in vocab.get("states", {}).items():
+        for key in ("starts", "ends"):
+            if spec[key] not in events:
+                errors.add(f"state `{name}` {key} with unknown event `{spec[key]}`", span_of(spec, key),
+                           hint=did_you_mean(spec[key], events))
+    states = set(vocab.get("states", {})) | {k for k, v in events.items() if v["kind"] == "period"}
+    for name, spec in vocab.get("clocks", {}).items():
+        if spec["runs_while"] not in states:
+            errors.add(f"clock `{name}` runs while unknown state `{spec['runs_while']}`", span_of(spec, "runs_while"),
+                       hint=did_you_mean(spec["runs_while"], states))
+    for owner, fields in [("person", vocab["person"])] + [(f"event `{k}`", v.get("fields", {})) for k, v in events.items()]:
+        for fname, spec in fields.items():
+            if spec["type"] == "enum" and "values" not in spec:
+                errors.add(f"{owner} field `{fname}` is an enum without `values`", span_of(fields, fname),
+                           hint="add `values: [...]`")
+            if fname in DATE_FIELDS or fname == "type":
+                errors.add(f"{owner} field `{fname}` is reserved", key_span(fields, fname), hint="choose another name")
+            if "default" in spec and spec["type"] == "enum" and spec["default"] not in spec.get("values", []):
+                errors.add(f"{owner} field `{fname}` has default `{spec['default']}` outside its values",
+                           span_of(spec, "default"), hint=did_you_mean(str(spec["default"]), spec.get("values", [])))
+    if "birth_date" in vocab["person"] and vocab["person"]["birth_date"]["type"] != "date":
+        errors.add("person fact `birth_date` must be a date", span_of(vocab["person"], "birth_date"))
+
+
+def _load_parameters(document, book: RuleBook, errors: Collector) -> None:
+    sources = document["sources"]
+    for name, spec in document.get("parameters", {}).items():
+        versions = []
+        kinds = set()
+        for i, version in enumerate(spec["versions"]):
+            try:
+                parse_date(version["from"])
+            except ValueError as exc:
+                errors.add(f"parameter `{name}`: {exc}", span_of(version, "from"), hint="write dates as YYYY-MM-DD")
+            value = version["value"]
+            if isinstance(value, str):
+                value = parse_duration_text(value)
+                kinds.add("duration")
+            else:
+                kinds.add("number")
+            if version["cite"]["source"] not in sources:
+                errors.add(f"parameter `{name}` cites unknown source `{version['cite']['source']}`",
+                           span_of(version["cite"], "source"), hint=did_you_mean(version["cite"]["source"], sources))
+            versions.append((version["from"], value))
+        if [v[0] for v in versions] != sorted(v[0] for v in versions):
+            errors.add(f"parameter `{name}`: versions must be in date order", span_of(spec, "versions"),
+                       hint="sort the versions by `from`")
+        if len(kinds) > 1:
+            errors.add(f"parameter `{name}` mixes durations and numbers", span_of(spec, "versions"))
+        book.parameters[name] = versions
+        book.vocabulary.setdefault("_param_kinds", {})[name] = kinds.pop() if len(kinds) == 1 else "number"
+
+
+def _order(book: RuleBook) -> list:
+    """Rules that emit derived events run before rules that read them."""
+    emitters = [r for r in book.rules if isinstance(r.effect, ast.Quarantine)]
+    others = [r for r in book.rules if not isinstance(r.effect, ast.Quarantine)]
+    for r in emitters:
+        book.emitted["quarantine"] = r.id
+    return emitters + others
+
+
+class _Checker:
+    """Parses each rule's rule-language text and resolves its names."""
+
+    def __init__(self, book: RuleBook, errors: Collector):
+        self.book, self.errors = book, errors
+        self.events = book.vocabulary["events"]
+        self.person = book.vocabulary["person"]
+        self.states = set(book.vocabulary["states"]) | {k for k, v in self.events.items() if v["kind"] == "period"}
+        self.clocks = book.vocabulary["clocks"]
+        self.rule_id = None
+
+    def err(self, message, span, hint=None):
+        self.errors.add(message, span, hint=hint, rule=self.rule_id)
+
+    def parse(self, doc, key, entry):
+        text = doc[key]
+        try:
+            return parse(text, entry, span_of(doc, key))
+        except FristError as exc:
+            for d in exc.diagnostics:
+                self.errors.add(d.message, d.span, hint=d.hint, rule=self.rule_id)
+            return None
+
+    def rule(self, doc, index, span) -> Rule | None:
+        self.rule_id = doc["id"]
+        sources = self.book.doc["sources"]
+        for cite in doc["cites"]:
+            if cite["source"] not in sources:
+                self.err(f"unknown source `{cite['source']}`", span_of(cite, "source"), did_you_mean(cite["source"], sources))
+        valid = doc.get("valid", {})
+        for key in ("from", "until"):
+            if key in valid:
+                try:
+                    parse_date(valid[key])
+                except ValueError as exc:
+                    self.err(str(exc), span_of(valid, key), "write dates as YYYY-MM-DD")
+        if "from" in valid and "until" in valid and valid["from"] >= valid["until"]:
+            self.err("`valid.until` must come after `valid.from`", span_of(valid, "until"))
+        duty = self.parse(doc, "duty", "duty")
+        applies = self.parse(doc, "applies", "condition") if "applies" in doc else None
+        effect = self.parse(doc["consequence"], "effect", "effect")
+        exceptions = []
+        for item in doc.get("unless", []):
+            node = self.parse(item, "when", "exception")
+            if node is not None:
+                exceptions.append((node, _plain(item["reason"])))
+        if duty is None or effect is None or (applies is None and "applies" in doc) or len(exceptions) != len(doc.get("unless", [])):
+            return None
+        before = len(self.errors.diagnostics)
+        anchor = self.duty(duty)
+        if applies is not None:
+            self.cond(applies, None, facts=True)
+        for node, _ in exceptions:
+            self.exception(node, anchor)
+        self.effect(effect, duty)
+        if len(self.errors.diagnostics) > before:
+            return None
+        return Rule(doc["id"], index, _plain(doc), span, duty, applies, exceptions, effect,
+                    " ".join(doc["consequence"]["effect"].split()))
+
+    # ------------------------------------------------------------ names
+    def event(self, name, span, derived_ok=False):
+        if name not in self.events:
+            self.err(f"unknown event type `{name}`", span, did_you_mean(name, self.events))
+            return None
+        if self.events[name].get("derived") and not derived_ok:
+            self.err(f"`{name}` is computed by the rules and cannot anchor a duty", span)
+        return self.events[name]
+
+    def match(self, node: ast.Match, derived_ok=True):
+        spec = self.event(node.event, node.span, derived_ok)
+        if spec is not None and node.where is not None:
+            self.cond(node.where, spec)
+
+    def anchor(self, node: ast.Anchor):
+        spec = self.event(node.event, node.span)
+        if spec is None:
+            return None
+        if node.field is not None:
+            self.date_field(spec, node.event, node.field, node.span)
+        if node.where is not None:
+            self.cond(node.where, spec)
+        return node.event
+
+    def date_field(self, spec, event, name, span):
+        if name in ("date",) and spec["kind"] == "point" or name in ("start", "end") and spec["kind"] == "period":
+            return
+        fspec = spec.get("fields", {}).get(name)
+        if fspec is None:
+            self.err(f"event `{event}` has no field `{name}`", span,
+                     did_you_mean(name, [*spec.get("fields", {}), *(("start", "end") if spec["kind"] == "period" else ("date",))]))
+        elif fspec["type"] != "date":
+            self.err(f"field `{event}.{name}` is a {fspec['type']}, not a date", span)
+
+    def state(self, name, span):
+        if name not in self.states:
+            self.err(f"unknown state `{name}`", span, did_you_mean(name, self.states))
+
+    def duration(self, node, span=None):
+        if node is None:
+            return
+        if isinstance(node, ast.ParamDuration):
+            self.param(node.name, node.span or span, "duration")
+        elif isinstance(node.amount, ast.Param):
+            self.param(node.amount.name, node.amount.span or span, "number")
+
+    def amount(self, node):
+        if isinstance(node, ast.Param):
+            self.param(node.name, node.span, "number")
+
+    def param(self, name, span, kind):
+        if name not in self.book.parameters:
+            self.err(f"unknown parameter `${name}`", span, did_you_mean(name, self.book.parameters))
+            return
+        actual = self.book.vocabulary["_param_kinds"][name]
+        if actual != kind:
+            self.err(f"parameter `${name}` is a {actual}, but a {kind} is needed here", span)
+
+    # ------------------------------------------------------------ conditions
+    def cond(self, node, spec, facts=False):
+        if isinstance(node, (ast.All, ast.Any)):
+            for item in node.items:
+                self.cond(item, spec, facts)
+        elif isinstance(node, ast.Not):
+            self.cond(node.item, spec, facts)
+        elif isinstance(node, (ast.Compare, ast.Member)):
+            fspec = self.subject(node.subject, spec, facts)
+            values = [node.value] if isinstance(node, ast.Compare) else list(node.values)
+            for value in values:
+                self.value(value, fspec, node)
+            if fspec is not None and isinstance(node, ast.Compare) and node.op in ("lt", "le", "gt", "ge") \
+                    and fspec["type"] not in ("number", "integer", "date"):
+                self.err(f"`{node.op}` compares numbers or dates, not {fspec['type']} values", node.span)
+
+    def subject(self, subject, spec, facts):
+        if isinstance(subject, ast.AgeAt):
+            if not facts:
+                self.err("`age at` is a condition on the person (use it in `applies`)", subject.span)
+            elif "birth_date" not in self.person:
+                self.err("`age at` needs the person fact `birth_date`", subject.span)
+            self.event(subject.event, subject.span)
+            return {"type": "integer"}
+        name = subject.name
+        fields = self.person if facts else (spec or {}).get("fields", {})
+        if name in fields:
+            return fields[name]
+        if not facts and spec is not None and name in (("start", "end") if spec["kind"] == "period" else ("date",)):
+            return {"type": "date"}
+        where = "person fact" if facts else "field"
+        self.err(f"unknown {where} `{name}`", subject.span, did_you_mean(name, fields))
+        return None
+
+    def value(self, value: ast.Literal, fspec, node):
+        if fspec is None:
+            return
+        kind = fspec["type"]
+        if value.kind == "param":
+            self.param(value.value, value.span, "number")
+            return
+        ok = {
+            "enum": value.kind == "word" and value.value in fspec.get("values", []),
+            "boolean": value.kind == "boolean",
+            "number": value.kind in ("integer", "decimal"),
+            "integer": value.kind == "integer",
+            "date": value.kind == "date",
+            "text": value.kind in ("string", "word"),
+        }[kind]
+        if not ok:
+            if kind == "enum":
+                self.err(f"`{value.value}` is not one of {', '.join(fspec['values'])}", value.span,
+                         did_you_mean(str(value.value), fspec["values"]))
+            else:
+                self.err(f"expected a {kind} value, got `{value.value}`", value.span,
+                         "write yes or no" if kind == "boolean" else None)
+
+    # ------------------------------------------------------------ duties
+    def duty(self, node) -> str | None:
+        if isinstance(node, (ast.Deadline, ast.Window, ast.Before, ast.ByDate)):
+            anchor = self.anchor(node.anchor)
+            for d in (getattr(node, "offset", None), getattr(node, "start", None), getattr(node, "end", None)):
+                self.duration(d)
+            clock = getattr(node, "clock", None)
+            if clock is not None and clock not in self.clocks:
+                self.err(f"unknown clock `{clock}`", node.span, did_you_mean(clock, self.clocks))
+            if isinstance(node, ast.ByDate) and node.anchor.field is None and isinstance(node.target, ast.FieldTarget) is False:
+                pass
+            self.target(node.target, node.anchor)
+            return anchor
+        if isinstance(node, ast.Recurring):
+            self.duration(node.every)
+            self.state(node.state, node.span)
+            self.match(node.target)
+            return None
+        if isinstance(node, ast.Quota):
+            self.amount(node.count)
+            self.match(node.target)
+            self.state(node.state, node.span)
+            if node.period_unit != "week":
+                self.err("quotas are counted per week or per N weeks", node.span, "write `per week` or `per 4 weeks`")
+            for name in node.excluded:
+                if name not in self.events or self.events[name]["kind"] != "period":
+                    self.err(f"`{name}` is not a period event type", node.span,
+                             did_you_mean(name, [k for k, v in self.events.items() if v["kind"] == "period"]))
+            for share in node.shares:
+                self.amount(share.count)
+                self.cond(share.where, self.events.get(node.target.event))
+            return None
+        if isinstance(node, ast.WindowQuota):
+            self.amount(node.count)
+            self.match(node.target)
+            self.duration(node.start)
+            if node.start == "strict":
+                self.err("`less than` is for exceptions; use `within`", node.span)
+            self.duration(node.end)
+            if node.clock is not None and node.clock not in self.clocks:
+                self.err(f"unknown clock `{node.clock}`", node.span, did_you_mean(node.clock, self.clocks))
+            return self.anchor(node.anchor)
+        if isinstance(node, ast.TimeBudget):
+            self.amount(node.limit)
+            self.state(node.state, node.span)
+            self.duration(node.within)
+            if node.unit != "week":
+                self.err("time budgets count weeks", node.span, "write e.g. `at most 30 weeks of ...`")
+            return None
+        if isinstance(node, ast.CountBudget):
+            self.amount(node.limit)
+            self.match(node.target)
+            self.duration(node.within)
+            return None
+        if isinstance(node, ast.EachEvent):
+            self.match(node.target)
+            self.cond(node.condition, self.events.get(node.target.event))
+            return node.target.event
+        if isinstance(node, ast.FirstEvent):
+            self.match(node.target)
+            self.cond(node.condition, self.events.get(node.target.event))
+            return self.anchor(node.anchor)
+        raise AssertionError(node)
+
+    def target(self, node, anchor: ast.Anchor):
+        if isinstance(node, ast.FieldTarget):
+            if node.event != anchor.event:
+                self.err(f"`{node.event}.{node.field}` must be a field of the anchor `{anchor.event}`", node.span,
+                         f"write `{anchor.event}.{node.field}`")
+            elif anchor.event in self.events:
+                self.date_field(self.events[anchor.event], node.event, node.field, node.span)
+        else:
+            self.match(node)
+
+    def exception(self, node, anchor):
+        if isinstance(node, (ast.All, ast.Any)):
+            for item in node.items:
+                self.exception(item, anchor)
+        elif isinstance(node, ast.Occurs):
+            self.match(node.target)
+            self.duration(node.start)
+            self.duration(node.end)
+            if anchor is not None and node.anchor != anchor:
+                self.err(f"an exception is measured from the duty's anchor `{anchor}`, not `{node.anchor}`", node.span,
+                         f"write `... {node.direction} {anchor}`")
+        elif isinstance(node, ast.Lasts):
+            spec = self.event(node.event, node.span)
+            self.duration(node.at_most)
+            if spec is not None and spec["kind"] != "period":
+                self.err(f"`{node.event}` is a point event; only periods last", node.span)
+            if anchor is not None and node.event != anchor:
+                self.err(f"an exception speaks of the duty's anchor `{anchor}`, not `{node.event}`", node.span)
+
+    # ------------------------------------------------------------ effects
+    def effect(self, node, duty):
+        if isinstance(node, ast.Suspension):
+            if node.during is not None:
+                self.state(node.during, node.span)
+            self.until(node.until, duty)
+        elif isinstance(node, ast.LossOfRight):
+            self.until(node.until, duty)
+        elif isinstance(node, ast.Quarantine):
+            self.amount(node.hours)
+            if "hours_per_day" not in self.book.parameters:
+                self.err("a quarantine needs the parameter `hours_per_day`", node.span,
+                         "add `hours_per_day` to `parameters`")
+            if "registered" not in self.book.vocabulary["states"]:
+                self.err("a quarantine is served while `registered`; declare that state", node.span)
+            if "quarantine" not in self.events or not self.events["quarantine"].get("derived"):
+                self.err("a quarantine emits the derived event `quarantine`; declare it with `derived: true`", node.span)
+        elif isinstance(node, ast.Ladder):
+            numbers = [s.miss for s in node.steps]
+            if numbers != sorted(set(numbers)) or numbers[0] != 1:
+                self.err("ladder steps are numbered from `miss 1` upwards", node.span)
+            for step in node.steps:
+                self.duration(step.within)
+                self.duration(step.grace)
+                if step.after_miss is not None and step.after_miss >= step.miss:
+                    self.err(f"`miss {step.miss}` can only be measured after an earlier miss", step.span)
+            if not isinstance(duty, ast.Recurring) and any(s.grace is not None for s in node.steps):
+                pass
+        if isinstance(node, (ast.Suspension, ast.Deregistration, ast.LossOfRight)) or (
+                isinstance(node, ast.Ladder)):
+            if "registered" not in self.events:
+                self.err("this effect needs the event type `registered`", node.span)
+
+    def until(self, node, duty):
+        if isinstance(node, ast.UntilFulfilled):
+            if not isinstance(duty, (ast.Deadline, ast.Window, ast.Before, ast.ByDate)):
+                self.err("`until fulfilled` needs a duty with a deadline", node.span)
+        elif isinstance(node, ast.UntilEvent):
+            self.match(node.target)
+        elif isinstance(node, (ast.UntilHours, ast.UntilCount)):
+            self.match(node.target)
+            self.duration(node.within)
+            self.amount(getattr(node, "hours", None) or getattr(node, "count", None))
+            if isinstance(node, ast.UntilHours):
+                spec = self.events.get(node.target.event, {})
+                if spec.get("fields", {}).get("hours", {}).get("type") not in ("number", "integer"):
+                    self.err(f"`{node.target.event}` has no number field `hours`", node.span)

@@ -1,0 +1,1 @@
+"""The runtime a generated checker module needs, and nothing else."""
