@@ -1,0 +1,77 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import frist
+from frist.compiler import compile_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules.yaml"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_dir(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FRIST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def module(_cache_dir):
+    return compile_rules(RULES, use_cache=False)
+
+
+PERSON = {"birth_date": "1985-06-15", "benefit": "dagpenge", "insurance": "fulltime", "akasse": "FAK"}
+
+
+@pytest.fixture
+def run(module):
+    """Check a small timeline: ``run(events, as_of, **person_facts)``.
+
+    Unless ``cv=False``, a CV is created on the day of each registration, so that
+    tests of other rules are not disturbed by the CV rules.
+    """
+
+    def _run(events, as_of, cv=True, **person):
+        if cv:
+            events = events + [{"type": "cv_created", "date": e["date"]} for e in events if e["type"] == "registered"]
+        document = {"person": {**PERSON, **person}, "events": events}
+        return frist.check(document, rules=module, as_of=as_of)
+
+    return _run
+
+
+def results(report, rule_id):
+    return [r for r in report.results if r.rule.id == rule_id]
+
+
+def one(report, rule_id):
+    found = results(report, rule_id)
+    assert len(found) == 1, [(r.instance, r.status) for r in found]
+    return found[0]
+
+
+def unpaid_days(report):
+    """Every day the benefit status says dagpenge are not payable."""
+    days = set()
+    for p in report.benefit["periods"]:
+        if not p["payable"]:
+            day = dt.date.fromisoformat(p["from"])
+            while day <= dt.date.fromisoformat(p["to"]):
+                days.add(day)
+                day += dt.timedelta(days=1)
+    return days
+
+
+def d(text):
+    return dt.date.fromisoformat(text)
+
+
+def span(first, last):
+    day, out = d(first), set()
+    while day <= d(last):
+        out.add(day)
+        day += dt.timedelta(days=1)
+    return out
