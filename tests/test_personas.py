@@ -1,0 +1,71 @@
+"""Persona timelines in examples/ against their expected reports.
+
+Each ``examples/<persona>.expected.yaml`` was worked out by hand from the
+sources (each item says why); the checker must agree with it:
+
+* every listed result matches an actual result with the same rule and instance;
+* every violation the checker finds is listed;
+* the day-by-day benefit status equals the listed runs.
+"""
+
+from pathlib import Path
+
+import pytest
+
+import frist
+from frist.source import read_file
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PERSONAS = sorted(p for p in EXAMPLES.glob("*.expected.yaml"))
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()
+
+
+@pytest.mark.parametrize("expected_path", PERSONAS, ids=lambda p: p.name.split(".")[0])
+def test_persona(module, expected_path):
+    expected, _ = read_file(expected_path)
+    timeline = expected_path.with_name(expected_path.name.replace(".expected.yaml", ".yaml"))
+    report = frist.check(timeline, rules=module, as_of=expected["as_of"])
+    actual = {(r.rule.id, r.instance): r for r in report.results}
+    problems = []
+    for item in expected["results"]:
+        key = (item["rule"], item["instance"])
+        result = actual.get(key)
+        if result is None:
+            problems.append(f"{key}: no such result; have {sorted(k[1] for k in actual if k[0] == key[0])}")
+            continue
+        if result.status != item["status"]:
+            problems.append(f"{key}: status {result.status}, expected {item['status']} ({item.get('why', '')})")
+        for field in ("deadline", "violated_since"):
+            if field in item and _iso(getattr(result, field)) != item[field]:
+                problems.append(f"{key}: {field} {_iso(getattr(result, field))}, expected {item[field]}")
+        if "fulfilled_by" in item:
+            got = [e.date.isoformat() for e in result.fulfilled_by]
+            if got != [str(x) for x in item["fulfilled_by"]]:
+                problems.append(f"{key}: fulfilled_by {got}, expected {item['fulfilled_by']}")
+    listed = {(i["rule"], i["instance"]) for i in expected["results"]}
+    for key, result in actual.items():
+        if result.status == "violated" and key not in listed:
+            problems.append(f"{key}: violated since {result.violated_since}, but not expected")
+    runs = _merge([(p["from"], p["to"], p["payable"]) for p in report.benefit["periods"]])
+    want = _merge([(str(p["from"]), str(p["to"]), p["payable"]) for p in expected.get("benefit", [])])
+    if runs != want:
+        problems.append(f"benefit runs differ:\n  actual   {runs}\n  expected {want}")
+    assert not problems, "\n".join(problems)
+
+
+def _merge(runs):
+    """Adjacent runs with the same payability, joined (reasons may differ inside)."""
+    out = []
+    for start, end, payable in runs:
+        if out and out[-1][2] == payable:
+            out[-1] = (out[-1][0], end, payable)
+        else:
+            out.append((start, end, payable))
+    return out
+
+
+def test_there_are_enough_personas():
+    assert len(PERSONAS) >= 5
