@@ -1,7 +1,7 @@
 """frist: deadlines and duties of Danish unemployment benefits, as code.
 
 >>> import frist
->>> report = frist.check("examples/young-graduate-2024.yaml", rules="rules.yaml", as_of="2024-09-30")  # doctest: +SKIP
+>>> report = frist.check("examples/young-graduate-2024.yaml", rules="rules.yaml", as_of="2024-09-01")  # doctest: +SKIP
 >>> report.to_json()["summary"]  # doctest: +SKIP
 """
 

@@ -310,7 +310,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
         day = a.date if by_field and fieldname is None else anchor_day(a, fieldname if by_field else None)
         if day is None:
             continue
-        name = instance_name(a, fieldname)
+        name = instance_name(a)
         if not ctx.valid(rule, a.date):
             continue
         if applies is not None and not applies(ctx, a.date):
