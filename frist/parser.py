@@ -125,8 +125,14 @@ class _ToAst(Transformer):
     start_condition = start_exception = start_effect = start_duty
 
     # values
+    def _int(self, tok):
+        if len(tok) > 9:
+            raise _LocatedError(f"the number {str(tok)[:12]}… is too large", _tok_span(self.o, tok),
+                                "numbers in rules have at most 9 digits")
+        return int(tok)
+
     def number(self, meta, c):
-        return ast.Number(int(c[0]), _tok_span(self.o, c[0]))
+        return ast.Number(self._int(c[0]), _tok_span(self.o, c[0]))
 
     def param(self, meta, c):
         tok = c[0]
@@ -146,7 +152,7 @@ class _ToAst(Transformer):
         return ast.Literal(value, "word", self.s(meta))
 
     def integer(self, meta, c):
-        return ast.Literal(int(c[0]), "integer", self.s(meta))
+        return ast.Literal(self._int(c[0]), "integer", self.s(meta))
 
     def decimal(self, meta, c):
         return ast.Literal(float(c[0]), "decimal", self.s(meta))
@@ -234,7 +240,7 @@ class _ToAst(Transformer):
         return (1, _UNITS[str(c[0])])
 
     def period_many(self, meta, c):
-        return (int(c[0]), _UNITS[str(c[1])])
+        return (self._int(c[0]), _UNITS[str(c[1])])
 
     def exclusion(self, meta, c):
         return tuple(str(t) for t in c)
@@ -350,13 +356,13 @@ class _ToAst(Transformer):
         return ast.UntilCount(c[0], c[1], c[2], self.s(meta))
 
     def step_window(self, meta, c):
-        return (c[0], int(c[1]))
+        return (c[0], self._int(c[1]))
 
     def grace(self, meta, c):
         return (c[0], c[1])
 
     def step(self, meta, c):
-        miss = int(c[0])
+        miss = self._int(c[0])
         rest = list(c[1:])
         within = after = None
         if isinstance(rest[0], tuple):

@@ -14,7 +14,7 @@ from types import ModuleType
 
 from .compiler import compile_rules
 from .dates import parse_date
-from .errors import Diagnostic, FristError, Span
+from .errors import Diagnostic, FristError, Span, TimelineError
 from .runtime import engine
 from .runtime.timeline import Timeline, build_timeline
 from .source import DEFAULT_LIMITS, parse_text, read_file
@@ -120,13 +120,18 @@ def _result_json(r, sources) -> dict:
 
 def load_timeline(source, vocabulary: dict, name: str | None = None) -> Timeline:
     """A timeline from a path, YAML/JSON text, or an already parsed mapping."""
-    if isinstance(source, (str, Path)) and not (isinstance(source, str) and "\n" in source):
-        document, _ = read_file(source, DEFAULT_LIMITS)
-        name = name or str(source)
-    elif isinstance(source, str):
-        document = parse_text(source, name or "<timeline>")
-    else:
-        document = source
+    try:
+        if isinstance(source, (str, Path)) and not (isinstance(source, str) and "\n" in source):
+            document, _ = read_file(source, DEFAULT_LIMITS)
+            name = name or str(source)
+        elif isinstance(source, str):
+            document = parse_text(source, name or "<timeline>")
+        else:
+            document = source
+    except TimelineError:
+        raise
+    except FristError as exc:  # unreadable timeline files are timeline errors (exit code 3)
+        raise TimelineError(exc.diagnostics) from None
     timeline = build_timeline(document, vocabulary, name or "<timeline>")
     if isinstance(document, dict) and isinstance(document.get("name"), str):
         timeline.name = f"{timeline.name}: {document['name']}" if name else document["name"]

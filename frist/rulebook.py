@@ -94,6 +94,10 @@ def load_document(document, text: str, name: str) -> RuleBook:
     validator = jsonschema.Draft202012Validator(schema())
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         where = locate(document, error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            if extra:
+                where = key_span(error.instance, extra[0]) or where
         message, hint = _schema_message(error)
         errors.add(message, where, hint=hint)
     errors.raise_if_any()
@@ -312,7 +316,9 @@ class _Checker:
         if isinstance(node, ast.ParamDuration):
             self.param(node.name, node.span or span, "duration")
         elif isinstance(node.amount, ast.Param):
-            self.param(node.amount.name, node.amount.span or span, "number")
+            self.err(f"`${node.amount.name} {node.unit}s`: a parameter stands for a whole duration here",
+                     node.amount.span or span, f"give the parameter a duration value (e.g. `2 weeks`) and write "
+                                              f"`${node.amount.name}` alone")
 
     def amount(self, node):
         if isinstance(node, ast.Param):

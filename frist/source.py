@@ -160,6 +160,12 @@ class _Builder:
                 return float(value.replace("_", ""))
             except ValueError:
                 return value
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FristError(Diagnostic("text holds a lone surrogate escape, which is not a character",
+                                            self.span(node), hint="remove the `\\ud800`-style escape")) from None
         return _SCALAR_TAGS[tag](value)
 
 
@@ -183,9 +189,18 @@ def parse_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMIT
             f"file is {size} bytes, more than the limit of {limits.max_bytes}",
             Span(name, 1, 1, text=text), hint="split the file or raise the limit"))
     try:
-        aliases = 0
+        aliases = depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth - 1 > limits.max_depth:  # the top-level mapping is level 0
+                    mark = event.start_mark
+                    raise LimitError(Diagnostic(
+                        f"document nests deeper than {limits.max_depth} levels",
+                        Span(name, mark.line + 1, mark.column + 1, text=text), hint="flatten the structure"))
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > limits.max_aliases:
                     mark = event.start_mark
@@ -221,9 +236,13 @@ def read_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):
         raise LimitError(Diagnostic(f"file is {size} bytes, more than the limit of {limits.max_bytes}",
                                     Span(name, 1, 1), hint="split the file or raise the limit"))
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FristError(Diagnostic(f"file is not UTF-8 text (byte {exc.start})", Span(name, 1, 1),
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise FristError(Diagnostic(f"file is not UTF-8 text (byte {exc.start})", Span(name, line, column),
                                     hint="save the file as UTF-8")) from None
     except OSError as exc:
         raise FristError(Diagnostic(f"cannot read file: {exc.strerror}", Span(name, 1, 1))) from None

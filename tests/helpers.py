@@ -1,0 +1,64 @@
+"""Shared helpers for the bad-input, injection and totality tests."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from frist import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules.yaml"
+RULES_TEXT = RULES.read_text("utf-8")
+
+
+def where(text: str, needle: str, nth: int = 1) -> tuple[int, int]:
+    """1-based (line, column) of the ``nth`` occurrence of ``needle`` in ``text``."""
+    at = -1
+    for _ in range(nth):
+        at = text.index(needle, at + 1)
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return line, column
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    """Replace a fragment that must occur exactly once (so a test cannot silently miss its target)."""
+    count = text.count(old)
+    assert count == 1, f"{old!r} occurs {count} times in the text"
+    return text.replace(old, new)
+
+
+def variant(tmp_path: Path, *replacements: tuple[str, str], name: str = "rules.yaml") -> tuple[Path, str]:
+    """A copy of rules.yaml in ``tmp_path`` with each (old, new) fragment replaced once."""
+    text = RULES_TEXT
+    for old, new in replacements:
+        text = replace_once(text, old, new)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def run_cli(argv, capsys) -> tuple[int, str, str]:
+    """Run ``frist`` in-process: (exit code, stdout, stderr).
+
+    An exception escaping :func:`frist.cli.main` is what a user would see as a
+    traceback, so it is rendered into stderr (and the exit code is 1, as Python's).
+    """
+    try:
+        code = cli.main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code if isinstance(exc.code, int) else 1
+    except Exception:  # noqa: BLE001 - a crash is exactly what is being tested for
+        code = 1
+        captured = capsys.readouterr()
+        lines = traceback.format_exc().splitlines()
+        if len(lines) > 12:  # keep the head and the innermost frames
+            lines = lines[:1] + ["  ..."] + lines[-10:]
+        return code, captured.out, captured.err + "\n".join(lines)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+PERSON = "person:\n  birth_date: 1990-05-17\n  benefit: dagpenge\n  akasse: FAK\nevents:\n"
+"""The head of a small valid timeline: five lines, events follow from line 6."""
