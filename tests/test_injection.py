@@ -124,26 +124,33 @@ def test_the_shipped_rule_book_generates_only_runtime_code():
     assert_only_runtime_code(ast.parse(compile_source(RULES)))
 
 
+def tagged(payload: str, field_id: str) -> str:
+    """The payload, marked with the field it was written into."""
+    return f"{payload} <{field_id}>"
+
+
 @pytest.mark.parametrize("payload_id", PAYLOAD_IDS)
-@pytest.mark.parametrize("field", FREE_TEXT_FIELDS, ids=FIELD_IDS)
-def test_free_text_is_only_ever_a_constant(field, payload_id, tmp_path, baseline_skeleton):
-    _, old, new, emitted = field
+def test_free_text_is_only_ever_a_constant(payload_id, tmp_path, baseline_skeleton):
+    """Every free-text field at once holds the payload (tagged with the field's name)."""
     payload = PAYLOADS[payload_id]
-    path, _ = variant(tmp_path, (old, new.format(q=yaml_string(payload))))
-    source = compile_source(path)
-    tree = ast.parse(source)
+    replacements = [(old, new.format(q=yaml_string(tagged(payload, field_id))))
+                    for field_id, old, new, _ in FREE_TEXT_FIELDS]
+    path, _ = variant(tmp_path, *replacements)
+    tree = ast.parse(compile_source(path))
     constants = string_constants(tree)
-    if emitted:
-        assert payload in constants
-    else:
-        assert not any(payload in c for c in constants)
-    # every other string constant that mentions the payload holds it whole (e.g. a docstring), never a piece of code
-    assert_only_runtime_code(tree)
+    for field_id, _, _, emitted in FREE_TEXT_FIELDS:
+        text = tagged(payload, field_id)
+        if emitted:
+            assert text in constants, field_id
+        else:  # notes and parameter docs are not part of the module at all
+            assert not any(text in c for c in constants), field_id
+    # what is left once the strings are blanked is exactly the code generated for the shipped rule book
     assert skeleton(tree) == baseline_skeleton
+    assert_only_runtime_code(tree)
     assert not (tmp_path / "PWNED").exists()
 
 
-@pytest.mark.parametrize("payload_id", ["python-call", "string-breakout", "all-at-once"])
+@pytest.mark.parametrize("payload_id", ["string-breakout", "all-at-once"])
 def test_compiled_module_runs_and_keeps_the_text(payload_id, tmp_path, capsys):
     payload = PAYLOADS[payload_id]
     q = yaml_string(payload)
@@ -173,17 +180,23 @@ def test_compiled_module_runs_and_keeps_the_text(payload_id, tmp_path, capsys):
 
 # ------------------------------------------------------------------ restricted fields are rejected
 
-@pytest.mark.parametrize("payload_id", PAYLOAD_IDS)
-@pytest.mark.parametrize("old, new", [
-    ("- id: cv-approval", "- id: {q}"),
-    ("catalog: [REG-1]", "catalog: [{q}]"),
-    ('- {source: ff-pjece, section: "§2"}', '- {{source: {q}, section: "§2"}}'),
-    ("holder: akasse\n    title:\n      da: A-kassen godkender", "holder: {q}\n    title:\n      da: A-kassen godkender"),
-    ("    kind: point\n      derived: true", "    kind: {q}\n      derived: true"),
-    ("month_rounding: down", "month_rounding: {q}"),
-    ("registered: {starts: registered", "registered: {{starts: {q}"),
-], ids=["rule-id", "catalog", "cite-source", "holder", "event-kind", "month-rounding", "state-starts"])
-def test_restricted_values_are_rejected_where_they_stand(old, new, payload_id, tmp_path, capsys):
+RESTRICTED_VALUES = [
+    ("rule-id", "- id: cv-approval", "- id: {q}"),
+    ("catalog", "catalog: [REG-1]", "catalog: [{q}]"),
+    ("cite-source", '- {source: ff-pjece, section: "§2"}', '- {{source: {q}, section: "§2"}}'),
+    ("holder", "holder: akasse\n    title:\n      da: A-kassen godkender",
+     "holder: {q}\n    title:\n      da: A-kassen godkender"),
+    ("event-kind", "    kind: point\n      derived: true", "    kind: {q}\n      derived: true"),
+    ("month-rounding", "month_rounding: down", "month_rounding: {q}"),
+    ("state-starts", "registered: {starts: registered", "registered: {{starts: {q}"),
+]
+RESTRICTED_CASES = [pytest.param(RESTRICTED_VALUES[0], p, id=f"rule-id-{p}") for p in PAYLOAD_IDS] + \
+    [pytest.param(case, "all-at-once", id=case[0]) for case in RESTRICTED_VALUES[1:]]
+
+
+@pytest.mark.parametrize("case, payload_id", RESTRICTED_CASES)
+def test_restricted_values_are_rejected_where_they_stand(case, payload_id, tmp_path):
+    _, old, new = case
     q = yaml_string(PAYLOADS[payload_id])
     path, text = variant(tmp_path, (old, new.format(q=q)))
     line, column = where(text, q)
@@ -192,8 +205,22 @@ def test_restricted_values_are_rejected_where_they_stand(old, new, payload_id, t
     assert type(info.value) is RuleBookError
     first = info.value.first
     assert (first.span.file, first.span.line, first.span.column) == (str(path), line, column), first.format()
-    code, _, err = run_cli(["validate", path], capsys)
-    assert code == 2 and "Traceback" not in err
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_hostile_rule_id_on_the_command_line(tmp_path, capsys):
+    q = yaml_string(PAYLOADS["all-at-once"])
+    path, text = variant(tmp_path, ("- id: cv-approval", f"- id: {q}"))
+    line, column = where(text, q)
+    timeline = tmp_path / "timeline.yaml"
+    timeline.write_text(TIMELINE, encoding="utf-8")
+    for argv in (["validate", path], ["compile", path, "-o", tmp_path / "out.py"],
+                 ["check", timeline, "--rules", path, "--as-of", "2024-06-01"]):
+        code, out, err = run_cli(argv, capsys)
+        assert code == 2 and "Traceback" not in err, err
+        assert f"{path}:{line}:{column}" in err
+        assert "rule ids are lower-case words" in err
+    assert not (tmp_path / "out.py").exists()
     assert not (tmp_path / "PWNED").exists()
 
 
@@ -202,11 +229,11 @@ KEY_CASES = [
     ("parameter", "  hours_per_day:\n", "  {q}:\n"),
     ("source", "  aka-guide:\n", "  {q}:\n"),
     ("person-fact", "    akasse: {type: enum", "    {q}: {{type: enum"),
-    ("event-field", "        held_by: {type: enum", "        {q}: {{type: enum"),
+    ("event-field", "        mode: {type: enum", "        {q}: {{type: enum"),
 ]
 
 
-@pytest.mark.parametrize("payload_id", ["python-call", "string-breakout"])
+@pytest.mark.parametrize("payload_id", ["all-at-once"])
 @pytest.mark.parametrize("case", KEY_CASES, ids=[c[0] for c in KEY_CASES])
 def test_restricted_names_are_rejected(case, payload_id, tmp_path):
     _, old, new = case
@@ -240,7 +267,7 @@ DUTY_CV = 'duty: "within $cv_deadline after registered: cv_created"'
 REJECTED_RULE_TEXT = [
     # (duty text as written in YAML, message fragment, needle for the location)
     ('"within 2 weeks after registered: __import__"', "unknown event type `__import__`", "__import__"),
-    ('"within 2 weeks after registered: __import__(\'os\')"', "unexpected character '('", "('os')"),
+    ('"within 2 weeks after registered: __import__(\'os\')"', "unexpected `(`", "('os')"),
     ('"within 2 weeks after registered: cv_created; import os"', "unexpected character ';'", "; import"),
     ('"each meeting: outcome is \\"x\'); os.system(\'y\\""', "is not one of", '\\"x'),
     ('"each meeting: os.system is held"', "unexpected", ".system"),
@@ -294,7 +321,7 @@ def test_hostile_strings_in_rule_language_stay_constants(old, duty, constant, tm
     source = compile_source(path)
     tree = ast.parse(source)
     assert_only_runtime_code(tree)
-    assert constant in string_constants(tree) or any(constant in c for c in string_constants(tree)), constant
+    assert constant in string_constants(tree), constant
     module = compile_rules(path, use_cache=False)
     timeline = TIMELINE + "  - {type: meeting, date: 2024-03-09, held_by: akasse, kind: job, " \
                           "remark: \"x'); os.system('y\"}\n"
