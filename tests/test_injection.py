@@ -21,7 +21,7 @@ from frist.errors import FristError, RuleBookError
 from frist.report import check
 from frist.source import parse_text
 
-from helpers import PERSON, RULES, RULES_TEXT, run_cli, variant, where
+from helpers import PERSON, RULES, run_cli, variant, where
 
 PAYLOADS = {
     "python-call": "__import__('os').system('touch PWNED')",

@@ -11,10 +11,13 @@ runs are repeatable and leave no files behind.
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from frist.errors import FristError
 from frist.parser import ENTRY_POINTS, parse
@@ -25,11 +28,15 @@ from helpers import ROOT, RULES_TEXT
 
 ENTRIES = sorted(ENTRY_POINTS)
 
+# Hypothesis keeps caches (unicode tables, constants) in a `.hypothesis` directory
+# under the working directory; keep them out of the project.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "frist-tests-hypothesis")
+
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 # Loading the whole rule book costs ~0.1 s (PyYAML is pure Python), so the two
 # tests that mutate rules.yaml run fewer examples to keep the file fast.
-BOOK_SETTINGS = settings(SETTINGS, max_examples=60)
+BOOK_SETTINGS = settings(SETTINGS, max_examples=50)
 
 
 def _split_lines(text: str) -> list:
