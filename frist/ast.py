@@ -178,6 +178,7 @@ class Recurring(Node):
 class Share(Node):
     count: Number | Param
     where: Node
+    text: str = field(default="", compare=False)  # the condition as written, for reports
     span: Span | None = _span()
 
 

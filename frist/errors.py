@@ -142,6 +142,6 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if close:
         return f"did you mean `{close[0]}`?"
-    if 0 < len(candidates) <= 8:
+    if 0 < len(candidates) <= 12:
         return "known names: " + ", ".join(f"`{c}`" for c in candidates)
     return None

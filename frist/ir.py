@@ -96,8 +96,6 @@ def _duration(node):
         return Const(None)
     if isinstance(node, ast.ParamDuration):
         return Const(("$", node.name))
-    if isinstance(node.amount, ast.Param):
-        raise NotImplementedError("parameter amounts in durations")  # rejected: write `$name` for a duration
     return Const((node.amount.value, node.unit))
 
 
@@ -253,7 +251,7 @@ class _Lowerer:
                       ladder=ladder, effect=effect)
             return Call("recurring", tuple(kw.items()))
         if isinstance(d, ast.Quota):
-            shares = Tuple(tuple(Tuple((_amount(s.count), self.pred(s.where), Const(_share_text(self.r, s))))
+            shares = Tuple(tuple(Tuple((_amount(s.count), self.pred(s.where), Const(s.text)))
                                  for s in d.shares))
             kw.update(count=_amount(d.count), target=self.target(d.target), weeks=Const(d.period_length),
                       state=Const(d.state), excluded=Const(tuple(d.excluded)), shares=shares, effect=effect)
@@ -277,14 +275,3 @@ class _Lowerer:
 
 def _action(node):
     return "deregistration" if isinstance(node, ast.Deregistration) else "reminder"
-
-
-def _share_text(rule: Rule, share: ast.Share) -> str:
-    """The share's own words from the duty text, for the report."""
-    text = " ".join(rule.doc["duty"].split())
-    marker = "where"
-    parts = text.split(", at least ")
-    for part in parts[1:]:
-        if part.split(" ", 1)[0] == str(getattr(share.count, "value", "")):
-            return part.split(f" {marker} ", 1)[-1]
-    return "share"

@@ -9,6 +9,7 @@ has open.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -53,41 +54,60 @@ _EXAMPLES = {
 
 
 class Origin:
-    """Maps positions in a rule-language string to positions in its file."""
+    """Maps positions in a rule-language string to positions in its file.
+
+    A YAML string may be quoted, folded (``>``) or literal (``|``), so its text
+    and its source differ in whitespace, line breaks and the quote or indicator
+    around it.  They agree on the sequence of non-blank characters: the k-th
+    non-blank character of the value is found at the k-th non-blank character of
+    the source, after skipping what precedes the value (a quote, ``>`` ...).
+    """
 
     def __init__(self, text: str, span: Span | None):
-        self.span = span
-        self.starts: list[tuple[int, int] | None] = []
-        if span is None or span.text is None:
+        self.span, self.text = span, text
+        self.places: list | None = None  # file (line, column) of each non-blank value character
+        if span is None or span.text is None or span.end_line is None:
             return
-        file_lines = span.text.splitlines()
-        line_no, col = span.line, span.column
-        for value_line in text.split("\n"):
-            found = None
-            probe = value_line.strip()
-            search_line = line_no
-            while probe and search_line <= len(file_lines) and search_line < line_no + 50:
-                source = file_lines[search_line - 1]
-                at = source.find(value_line, col - 1 if search_line == line_no else 0)
-                if at >= 0:
-                    found = (search_line, at + 1)
-                    break
-                search_line += 1
-            self.starts.append(found)
-            if found:
-                line_no, col = found[0] + 1, 1
+        lines = span.text.splitlines()
+        source = []
+        for number in range(span.line, min(span.end_line, len(lines)) + 1):
+            line = lines[number - 1]
+            first = span.column - 1 if number == span.line else 0
+            last = min(span.end_column - 1, len(line)) if number == span.end_line else len(line)
+            source += [(line[c], number, c + 1) for c in range(first, last) if not line[c].isspace()]
+        wanted = [c for c in text if not c.isspace()]
+        for skip in range(0, 4):  # a quote, or a block indicator with its modifiers
+            window = source[skip: skip + len(wanted)]
+            if [c for c, _, _ in window] == wanted:
+                self.places = [(line, column) for _, line, column in window]
+                return
+
+    def _place(self, line: int, column: int):
+        lines = self.text.split("\n")
+        if not 0 < line <= len(lines):
+            return None
+        offset = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+        before = sum(1 for c in self.text[:offset] if not c.isspace())
+        if before < len(self.places):
+            return self.places[before]
+        return None
 
     def at(self, line: int, column: int, end_line: int | None = None, end_column: int | None = None) -> Span | None:
-        if self.span is None:
+        span = self.span
+        if span is None:
             return None
-        if 0 < line <= len(self.starts) and self.starts[line - 1]:
-            file_line, file_col = self.starts[line - 1]
-            end = None
-            if end_line == line and end_column is not None:
-                end = file_col + end_column - 1
-            return Span(self.span.file, file_line, file_col + column - 1,
-                        file_line if end else None, end, self.span.text)
-        return self.span
+        if span.end_line is None:  # the text is the whole source: positions are its own
+            return Span(span.file, span.line + line - 1, column, end_line and span.line + end_line - 1,
+                        end_column, span.text)
+        if self.places is None:
+            return span
+        start = self._place(line, column)
+        if start is None:
+            return span
+        end = self._place(end_line, end_column - 1) if end_line is not None and end_column else None
+        if end is not None and end[0] == start[0]:
+            return Span(span.file, start[0], start[1], end[0], end[1] + 1, span.text)
+        return Span(span.file, start[0], start[1], text=span.text)
 
 
 @lru_cache(maxsize=1)
@@ -111,9 +131,9 @@ def _tok_span(origin: Origin, tok: Token) -> Span | None:
 class _ToAst(Transformer):
     """Builds :mod:`frist.ast` nodes directly from the parse tree."""
 
-    def __init__(self, origin: Origin):
+    def __init__(self, origin: Origin, text: str):
         super().__init__()
-        self.o = origin
+        self.o, self.text = origin, text
 
     def s(self, meta):
         return _meta_span(self.o, meta)
@@ -246,7 +266,8 @@ class _ToAst(Transformer):
         return tuple(str(t) for t in c)
 
     def share(self, meta, c):
-        return ast.Share(c[0], c[1], self.s(meta))
+        where = self.text[meta.start_pos:meta.end_pos].split(" where ", 1)[-1]
+        return ast.Share(c[0], c[1], " ".join(where.split()), self.s(meta))
 
     def quota(self, meta, c):
         count, target, (length, unit), state, *rest = c
@@ -398,10 +419,11 @@ def parse(text: str, entry: str = "duty", span: Span | None = None):
     if not isinstance(text, str):
         raise FristError(Diagnostic(f"expected rule-language text, got {type(text).__name__}", span))
     origin = Origin(text, span or Span("<text>", 1, 1, text=text))
+    _check_nesting(text, entry, origin)
     parser = _lark()
     try:
         tree = parser.parse(text, start=ENTRY_POINTS[entry])
-        return _ToAst(origin).transform(tree)
+        return _ToAst(origin, text).transform(tree)
     except VisitError as exc:
         inner = exc.orig_exc
         if isinstance(inner, _LocatedError):
@@ -409,6 +431,20 @@ def parse(text: str, entry: str = "duty", span: Span | None = None):
         raise
     except UnexpectedInput as exc:
         raise FristError(_diagnose(exc, text, entry, origin)) from None
+
+
+MAX_NESTING = 64
+_NESTING = re.compile(r"\(|\bnot\b")
+
+
+def _check_nesting(text: str, entry: str, origin: Origin) -> None:
+    """Refuse absurdly nested text before the (recursive) tree building sees it."""
+    for count, found in enumerate(_NESTING.finditer(text), 1):
+        if count > MAX_NESTING:
+            line = text.count("\n", 0, found.start()) + 1
+            column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+            raise FristError(Diagnostic(f"{entry} nests `not` and parentheses more than {MAX_NESTING} times",
+                                        origin.at(line, column), hint="simplify the condition"))
 
 
 def _diagnose(exc: UnexpectedInput, text: str, entry: str, origin: Origin) -> Diagnostic:

@@ -93,13 +93,8 @@ def load_document(document, text: str, name: str) -> RuleBook:
         errors.raise_if_any()
     validator = jsonschema.Draft202012Validator(schema())
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
-        where = locate(document, error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-            if extra:
-                where = key_span(error.instance, extra[0]) or where
         message, hint = _schema_message(error)
-        errors.add(message, where, hint=hint)
+        errors.add(message, _schema_error_span(document, error), hint=hint)
     errors.raise_if_any()
 
     book = RuleBook(name, text, _plain(document), [], document.get("calendar", {}).get("month_rounding", "refuse"),
@@ -124,6 +119,22 @@ def load_document(document, text: str, name: str) -> RuleBook:
     book.rules = _order(book)
     book.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return book
+
+
+def _schema_error_span(document, error) -> Span | None:
+    """Where a schema error points: at an offending key when the error is about a key
+    (an unknown key, or a key name the schema forbids), else at the value."""
+    container = document
+    for part in error.absolute_path:
+        container = container[part]
+    if isinstance(container, dict):
+        if error.validator == "additionalProperties":
+            extra = sorted(set(container) - set(error.schema.get("properties", {})))
+            if extra:
+                return key_span(container, extra[0])
+        if isinstance(error.instance, str) and error.instance in container:  # propertyNames: a key
+            return key_span(container, error.instance)
+    return locate(document, error.absolute_path)
 
 
 def _schema_message(error) -> tuple:
@@ -398,8 +409,6 @@ class _Checker:
             clock = getattr(node, "clock", None)
             if clock is not None and clock not in self.clocks:
                 self.err(f"unknown clock `{clock}`", node.span, did_you_mean(clock, self.clocks))
-            if isinstance(node, ast.ByDate) and node.anchor.field is None and isinstance(node.target, ast.FieldTarget) is False:
-                pass
             self.target(node.target, node.anchor)
             return anchor
         if isinstance(node, ast.Recurring):
@@ -509,7 +518,8 @@ class _Checker:
                 if step.after_miss is not None and step.after_miss >= step.miss:
                     self.err(f"`miss {step.miss}` can only be measured after an earlier miss", step.span)
             if not isinstance(duty, ast.Recurring) and any(s.grace is not None for s in node.steps):
-                pass
+                self.err("a grace period (`unless fulfilled within ...`) needs a recurring duty", node.span,
+                         "use `every N days while ...`, or drop the grace part")
         if isinstance(node, (ast.Suspension, ast.Deregistration, ast.LossOfRight)) or (
                 isinstance(node, ast.Ladder)):
             if "registered" not in self.events:

@@ -421,10 +421,6 @@ def test_errors_in_folded_rule_text_are_reported(case, tmp_path):
     assert info.value.first.span.file == str(path)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (location): errors in rule-language text written as a folded (`>`) "
-                                       "block or a multi-line quoted string are located at the start of the scalar "
-                                       "(e.g. the `>` indicator), not at the offending word; parser.Origin only "
-                                       "finds lines that appear verbatim in the file")
 @pytest.mark.parametrize("case", FOLDED_CASES, ids=[c[0] for c in FOLDED_CASES])
 def test_errors_in_folded_rule_text_are_located(case, tmp_path):
     _, replacement, needle, message = case

@@ -98,3 +98,21 @@ def test_every_construct_is_used_by_the_starter_rule_book():
     starter = {"REG-1", "CV-1", "CV-2", "MT-1", "MT-2", "MT-4", "MT-7", "MT-10", "MT-12", "MT-13", "JS-2", "JS-3",
                "JF-1", "JF-2", "HO-1", "SI-1", "QU-1", "QU-2", "BP-5"}
     assert starter <= {c for r in book.rules for c in r.doc["catalog"]}
+
+
+def test_grace_needs_a_recurring_duty(tmp_path):
+    from frist.errors import RuleBookError
+    import pytest
+
+    text = RULES.read_text("utf-8").replace(
+        "      effect: deregistration\n",
+        "      effect: \"miss 1: reminder, then deregistration unless fulfilled within 7 days\"\n", 1)
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(RuleBookError) as info:
+        load(path)
+    first = info.value.first
+    assert "grace period" in first.message and first.rule == "book-meeting"
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "miss 1: reminder, then deregistration unless" in l
+                and i > text[: text.index("id: book-meeting")].count("\n"))
+    assert first.span.line == line

@@ -248,8 +248,6 @@ def test_restricted_names_are_rejected(case, payload_id, tmp_path):
     assert not (tmp_path / "PWNED").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (location): a key rejected by the schema's propertyNames is located at "
-                                       "the start of the mapping that holds it, not at the key")
 @pytest.mark.parametrize("case", KEY_CASES, ids=[c[0] for c in KEY_CASES])
 def test_restricted_names_are_located_at_the_key(case, tmp_path):
     _, old, new = case

@@ -244,10 +244,9 @@ class Context:
 def _location(rule: RuleInfo | None) -> Span | None:
     if rule is None:
         return None
-    file, _, rest = rule.location.rpartition(":")
-    file, _, line = file.rpartition(":") if file.count(":") else (file, "", rest)
     try:
-        return Span(file, int(line), int(rest))
+        file, line, column = rule.location.rsplit(":", 2)
+        return Span(file, int(line), int(column))
     except ValueError:
         return None
 
@@ -258,15 +257,8 @@ def anchor_events(ctx: Context, etype: str, first: bool, pred):
     return events[:1] if first else events
 
 
-def anchor_day(event: Event, fieldname: str | None):
-    if fieldname is None:
-        return event.date
-    return event.get(fieldname)
-
-
-def instance_name(event: Event, fieldname: str | None = None) -> str:
-    text = f"{event.type} {event.date.isoformat()}"
-    return text if fieldname is None else f"{text} ({fieldname})"
+def instance_name(event: Event) -> str:
+    return f"{event.type} {event.date.isoformat()}"
 
 
 def occurs(ctx: Context, anchor: Event, etype: str, pred, lo_spec, hi_spec, direction: str, strict: bool) -> bool:
@@ -307,49 +299,43 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
     found = False
     anchors = anchor_events(ctx, etype, first, pred)
     for a in anchors:
-        day = a.date if by_field and fieldname is None else anchor_day(a, fieldname if by_field else None)
-        if day is None:
-            continue
-        name = instance_name(a)
-        if not ctx.valid(rule, a.date):
-            continue
-        if applies is not None and not applies(ctx, a.date):
+        if by_field and fieldname is not None and a.get(fieldname) is None:
+            continue  # an optional date field left out: no deadline to judge
+        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
             continue
         found = True
         if by_field:
-            lo, hi = a.date, (a.get(fieldname) if fieldname else a.date)
+            lo, hi = a.date, a.get(fieldname) if fieldname else a.date
         elif before:
             lo, hi = None, ctx.shift(a.date, hi_spec, sign=-1)
-        else:
+        else:  # on a clock, either end is None until the clock has run that long
             lo = a.date if lo_spec is None else ctx.offset(a.date, lo_spec, clock)
             hi = ctx.offset(a.date, hi_spec, clock)
-        result = Result(rule, name, PENDING, (lo, hi), hi)
+        result = Result(rule, instance_name(a), PENDING, (lo, hi), hi)
         reason = waived_by(ctx, a, exceptions)
         if reason is not None:
             result.status, result.reason = WAIVED, reason
             ctx.add(result)
             continue
+        late = None
         if target[0] == "field":
+            # a date the anchor carries, e.g. when a holiday was notified
             value = a.get(target[1])
-            hit = value if value is not None and value <= ctx.as_of else None
-            late = None
-            if hit is not None and (hi is None or hit <= hi) and (lo is None or before or by_field or hit >= lo):
-                result.status = FULFILLED
-                result.detail["on"] = hit.isoformat()
-            else:
-                late = hit
-        else:
+            floor = None if before or by_field else lo
+            if value is not None and value <= ctx.as_of:
+                if (hi is None or value <= hi) and (floor is None or value >= floor):
+                    result.status = FULFILLED
+                    result.detail["on"] = value.isoformat()
+                else:
+                    late = value
+        elif before or lo is not None:  # the window has opened
             _, ttype, tpred = target
-            hit = ctx.first_between(ttype, lo if lo is not None else None, hi, tpred) if lo is not None or hi is not None else None
-            late = None
-            if hit is not None and lo is not None and hi is not None and hit.date >= lo:
+            hit = ctx.first_between(ttype, lo, hi, tpred)
+            if hit is not None:
                 result.status = FULFILLED
                 result.fulfilled_by.append(hit)
-            elif hit is not None and lo is None:
-                result.status = FULFILLED
-                result.fulfilled_by.append(hit)
-            else:
-                after = ctx.first_between(ttype, (hi or a.date) + ONE_DAY, None, tpred) if hi is not None else None
+            elif hi is not None:
+                after = ctx.first_between(ttype, hi + ONE_DAY, None, tpred)
                 late = after.date if after else None
         if result.status != FULFILLED:
             _judge(ctx, result, hi, late, a.date, effect)
@@ -529,6 +515,13 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
     in which STATE holds every day are counted in blocks of K; weeks with a day of
     an excluded period are waived and not counted."""
     _, ttype, tpred = target
+    excluded_weeks = {}  # Monday -> the first excluded event type with a day in that week
+    for etype in reversed(excluded):
+        for e in ctx.events(etype):
+            day = week_start(e.date)
+            while day <= (e.end or e.date):
+                excluded_weeks[day] = etype
+                day += ONE_DAY * 7
     any_week = False
     for start, end in ctx.spells(state):
         monday = week_start(start)
@@ -545,8 +538,7 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
                 monday += ONE_DAY * 7
                 continue
             any_week = True
-            skip = next((x for x in excluded if ctx.between(x, None, sunday) and
-                         any(e.end is None or e.end >= monday for e in ctx.between(x, None, sunday))), None)
+            skip = excluded_weeks.get(monday)
             if skip is not None:
                 ctx.add(Result(rule, f"week {_iso_week(monday)}", WAIVED, (monday, sunday), None,
                                reason=f"week with `{skip}` is not counted"))
@@ -656,15 +648,14 @@ def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None)
         not_applicable(ctx, rule, "the person is not covered")
         return
     broke = False
-    for i, e in enumerate(events):
-        horizon = ctx.shift(e.date, within, sign=-1)
-        window = [x for x in events[: i + 1] if x.date > horizon]
+    for i, first, horizon in trailing_windows(ctx, events, within):
+        e = events[i]
         cap = ctx.amount(limit, e.date)
-        if len(window) > cap:
+        if i - first + 1 > cap:
             broke = True
             result = Result(rule, instance_name(e), VIOLATED, (horizon + ONE_DAY, e.date), None,
-                            violated_since=e.date, detail={"limit": cap, "counted": len(window)})
-            result.fulfilled_by = window
+                            violated_since=e.date, detail={"limit": cap, "counted": i - first + 1})
+            result.fulfilled_by = events[first: i + 1]
             if effect is not None:
                 apply_effect(ctx, result, effect, e.date, None)
             ctx.add(result)
@@ -773,14 +764,25 @@ def _until(ctx, until, start: Date, late: Date | None) -> Date | None:
         return hit.date - ONE_DAY if hit else None
     _, amount, etype, pred, within = until
     events = ctx.between(etype, start, None, pred)
+    hours = [0]  # running sums, so each trailing window's total is one subtraction
+    for e in events:
+        hours.append(hours[-1] + (e.get("hours", 0) if kind == "hours" else 1))
+    for i, first, _ in trailing_windows(ctx, events, within):
+        total, need = hours[i + 1] - hours[first], ctx.amount(amount, events[i].date)
+        if total > need if kind == "hours" else total >= need:
+            return events[i].date - ONE_DAY
+    return None
+
+
+def trailing_windows(ctx, events, within):
+    """For each event i (sorted by date): the index of the first event in the ``within``
+    ending on event i's day, and that window's exclusive lower bound. Linear time."""
+    first = 0
     for i, e in enumerate(events):
         horizon = ctx.shift(e.date, within, sign=-1)
-        window = [x for x in events[: i + 1] if x.date > horizon]
-        need = ctx.amount(amount, e.date)
-        total = sum(x.get("hours", 0) for x in window) if kind == "hours" else len(window)
-        if (total > need) if kind == "hours" else (total >= need):
-            return e.date - ONE_DAY
-    return None
+        while events[first].date <= horizon:
+            first += 1
+        yield i, first, horizon
 
 
 # ====================================================================== benefit status
