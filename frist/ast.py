@@ -172,6 +172,7 @@ class Recurring(Node):
     state: str
     target: Match
     span: Span | None = _span()
+    state_span: Span | None = _span()  # where the state's name is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +193,7 @@ class Quota(Node):
     excluded: tuple  # event types whose weeks are not counted
     shares: tuple  # Share
     span: Span | None = _span()
+    state_span: Span | None = _span()  # where the state's name is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,7 @@ class TimeBudget(Node):
     state: str
     within: Duration | ParamDuration
     span: Span | None = _span()
+    state_span: Span | None = _span()  # where the state's name is written
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,7 +254,7 @@ class _ToAst(Transformer):
         return ast.ByDate(c[0], c[1], self.s(meta))
 
     def recurring(self, meta, c):
-        return ast.Recurring(c[0], str(c[1]), c[2], self.s(meta))
+        return ast.Recurring(c[0], str(c[1]), c[2], self.s(meta), _tok_span(self.o, c[1]))
 
     def period_one(self, meta, c):
         return (1, _UNITS[str(c[0])])
@@ -272,7 +272,8 @@ class _ToAst(Transformer):
     def quota(self, meta, c):
         count, target, (length, unit), state, *rest = c
         excluded = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
-        return ast.Quota(count, target, length, unit, str(state), excluded, tuple(rest), self.s(meta))
+        return ast.Quota(count, target, length, unit, str(state), excluded, tuple(rest), self.s(meta),
+                         _tok_span(self.o, state))
 
     def span_within(self, meta, c):
         return (None, c[0])
@@ -290,7 +291,7 @@ class _ToAst(Transformer):
 
     def time_budget(self, meta, c):
         limit, unit, state, within = c
-        return ast.TimeBudget(limit, _UNITS[str(unit)], str(state), within, self.s(meta))
+        return ast.TimeBudget(limit, _UNITS[str(unit)], str(state), within, self.s(meta), _tok_span(self.o, state))
 
     def count_budget(self, meta, c):
         return ast.CountBudget(c[0], c[1], c[2], self.s(meta))

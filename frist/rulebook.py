@@ -413,13 +413,13 @@ class _Checker:
             return anchor
         if isinstance(node, ast.Recurring):
             self.duration(node.every)
-            self.state(node.state, node.span)
+            self.state(node.state, node.state_span or node.span)
             self.match(node.target)
             return None
         if isinstance(node, ast.Quota):
             self.amount(node.count)
             self.match(node.target)
-            self.state(node.state, node.span)
+            self.state(node.state, node.state_span or node.span)
             if node.period_unit != "week":
                 self.err("quotas are counted per week or per N weeks", node.span, "write `per week` or `per 4 weeks`")
             for name in node.excluded:
@@ -442,7 +442,7 @@ class _Checker:
             return self.anchor(node.anchor)
         if isinstance(node, ast.TimeBudget):
             self.amount(node.limit)
-            self.state(node.state, node.span)
+            self.state(node.state, node.state_span or node.span)
             self.duration(node.within)
             if node.unit != "week":
                 self.err("time budgets count weeks", node.span, "write e.g. `at most 30 weeks of ...`")

@@ -116,3 +116,18 @@ def test_grace_needs_a_recurring_duty(tmp_path):
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "miss 1: reminder, then deregistration unless" in l
                 and i > text[: text.index("id: book-meeting")].count("\n"))
     assert first.span.line == line
+
+
+def test_unknown_state_points_at_its_name(tmp_path):
+    from frist.errors import RuleBookError
+    import pytest
+
+    text = RULES.read_text("utf-8").replace("every 7 days while registered", "every 7 days while registred")
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(RuleBookError) as info:
+        load(path)
+    first = info.value.first
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "while registred" in l)
+    assert (first.span.line, first.span.column) == (line, text.splitlines()[line - 1].index("registred") + 1)
+    assert "did you mean `registered`" in first.hint
