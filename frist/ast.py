@@ -209,10 +209,12 @@ class WindowQuota(Node):
 
 @dataclass(frozen=True, slots=True)
 class TimeBudget(Node):
+    """``at most 30 weeks of STATE within 104 weeks``; no ``within``: in all."""
+
     limit: Number | Param
     unit: str
     state: str
-    within: Duration | ParamDuration
+    within: Duration | ParamDuration | None
     span: Span | None = _span()
     state_span: Span | None = _span()  # where the state's name is written
 
@@ -240,6 +242,61 @@ class FirstEvent(Node):
     span: Span | None = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class EachLasts(Node):
+    """``each sick lasts at most 14 days``: broken from the first day beyond."""
+
+    target: Match
+    at_most: Duration | ParamDuration
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyHours(Node):
+    """``at most 29.6 hours of wage_work per week while registered``."""
+
+    limit: Number | Param
+    target: Match
+    state: str
+    span: Span | None = _span()
+    state_span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Consumption(Node):
+    """``at most 3848 paid hours less wage_work within 156 weeks after first registered``:
+    a benefit period, used up by paid days (``unit`` hour or week)."""
+
+    limit: Number | Param
+    unit: str  # hour | week
+    within: Duration | ParamDuration
+    anchor: Anchor
+    less: Match | None = None  # hours worked, deducted from the hours paid
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicHours(Node):
+    """``each 4 months of CLOCK after ANCHOR: more than 148 hours of wage_work``."""
+
+    every: Duration | ParamDuration
+    clock: str | None
+    anchor: Anchor
+    hours: Number | Param
+    target: Match
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldBefore(Node):
+    """``notified_on is at least 14 days before start`` (two date fields of one event)."""
+
+    subject: FieldRef
+    offset: Duration | ParamDuration
+    other: str
+    span: Span | None = _span()
+
+
 # ------------------------------------------------------------------ exceptions
 @dataclass(frozen=True, slots=True)
 class Occurs(Node):
@@ -252,6 +309,14 @@ class Occurs(Node):
     anchor: str
     negated: bool = False
     strict: bool = False  # "less than": the far end is excluded
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class During(Node):
+    """``during sick``: the anchor's day falls in a period of that type."""
+
+    target: Match
     span: Span | None = _span()
 
 
@@ -311,6 +376,39 @@ class UntilCount(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class UntilEnd(Node):
+    """``until its end``: the last day of the anchoring period event."""
+
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSuspension(Node):
+    """``no dagpenge for the week``: the whole ISO week of the violation."""
+
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class DaysOff(Node):
+    """``no dagpenge on 1 registered business day`` (a karensdag)."""
+
+    days: Number | Param
+    unit: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Lapse(Node):
+    """``, lapsing 3 months after anchor or after 185 hours of wage_work``."""
+
+    after: Duration | ParamDuration
+    hours: Number | Param | None = None
+    target: Match | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Suspension(Node):
     during: str | None
     start: str  # anchor | violation
@@ -322,6 +420,7 @@ class Suspension(Node):
 class Quarantine(Node):
     hours: Number | Param
     unit: str
+    lapse: Lapse | None = None
     span: Span | None = _span()
 
 

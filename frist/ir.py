@@ -127,6 +127,7 @@ class _Lowerer:
             "valid": (valid.get("from"), valid.get("until"), valid.get("on", "instance")),
             "location": location,
             "emits": emits,
+            "family": doc.get("version_of"),
         }
         return RuleIR(r.index, r.id, info, self.call(), r.span)
 
@@ -138,6 +139,8 @@ class _Lowerer:
             return Op("or", tuple(self.cond(i, on) for i in node.items))
         if isinstance(node, ast.Not):
             return Op("not", (self.cond(node.item, on),))
+        if isinstance(node, ast.FieldBefore):
+            return Test("field_before", (Const(node.subject.name), _duration(node.offset), Const(node.other)))
         subject = self.subject(node.subject, on)
         if isinstance(node, ast.Member):
             return Op("in", (subject, Const(tuple(self.literal(v) for v in node.values))))
@@ -182,6 +185,8 @@ class _Lowerer:
             return Op("not", (found,)) if node.negated else found
         if isinstance(node, ast.Lasts):
             return Test("lasts_at_most", (_duration(node.at_most),))
+        if isinstance(node, ast.During):
+            return Test("during", (Const(node.target.event), self.pred(node.target.where)))
         raise AssertionError(node)
 
     # effects
@@ -198,7 +203,18 @@ class _Lowerer:
         if isinstance(node, ast.Suspension):
             return Tuple((Const("suspension"), Const(node.during), Const(node.start), self.until(node.until)))
         if isinstance(node, ast.Quarantine):
-            return Tuple((Const("quarantine"), _amount(node.hours)))
+            lapse = node.lapse
+            if lapse is None:
+                lapse_ir = Const(None)
+            else:
+                lapse_ir = Tuple((_duration(lapse.after), _amount(lapse.hours) if lapse.hours is not None else Const(None),
+                                  Const(lapse.target.event if lapse.target else None),
+                                  self.pred(lapse.target.where) if lapse.target else Const(None)))
+            return Tuple((Const("quarantine"), _amount(node.hours), lapse_ir))
+        if isinstance(node, ast.WeekSuspension):
+            return Tuple((Const("week"),))
+        if isinstance(node, ast.DaysOff):
+            return Tuple((Const("days_off"), _amount(node.days)))
         if isinstance(node, ast.LossOfRight):
             return Tuple((Const("loss_of_right"), self.until(node.until)))
         if isinstance(node, ast.Ladder):
@@ -215,6 +231,8 @@ class _Lowerer:
     def until(self, node):
         if isinstance(node, ast.UntilFulfilled):
             return Tuple((Const("fulfilled"),))
+        if isinstance(node, ast.UntilEnd):
+            return Tuple((Const("end"),))
         if isinstance(node, ast.UntilEvent):
             return Tuple((Const("event"), Const(node.target.event), self.pred(node.target.where)))
         kind = "hours" if isinstance(node, ast.UntilHours) else "count"
@@ -260,6 +278,22 @@ class _Lowerer:
             kw.update(limit=_amount(d.limit), unit=Const(d.unit), state=Const(d.state),
                       within=_duration(d.within), effect=effect)
             return Call("time_budget", tuple(kw.items()))
+        if isinstance(d, ast.WeeklyHours):
+            kw.update(limit=_amount(d.limit), target=self.target(d.target), state=Const(d.state), effect=effect)
+            return Call("weekly_hours", tuple(kw.items()))
+        if isinstance(d, ast.Consumption):
+            kw.update(limit=_amount(d.limit), unit=Const(d.unit), within=_duration(d.within),
+                      anchor=self.anchor(d.anchor), less=self.target(d.less) if d.less else Const(None),
+                      effect=effect)
+            return Call("consumption", tuple(kw.items()))
+        if isinstance(d, ast.PeriodicHours):
+            kw.update(every=_duration(d.every), clock=Const(d.clock), anchor=self.anchor(d.anchor),
+                      hours=_amount(d.hours), target=self.target(d.target), effect=effect)
+            return Call("periodic_hours", tuple(kw.items()))
+        if isinstance(d, ast.EachLasts):
+            kw.update(target=self.target(d.target), at_most=_duration(d.at_most), exceptions=self.exceptions(),
+                      effect=effect)
+            return Call("each_lasts", tuple(kw.items()))
         if isinstance(d, ast.CountBudget):
             kw.update(limit=_amount(d.limit), target=self.target(d.target), within=_duration(d.within),
                       effect=effect)

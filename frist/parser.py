@@ -154,6 +154,9 @@ class _ToAst(Transformer):
     def number(self, meta, c):
         return ast.Number(self._int(c[0]), _tok_span(self.o, c[0]))
 
+    def decimal_number(self, meta, c):
+        return ast.Number(float(c[0]), _tok_span(self.o, c[0]))
+
     def param(self, meta, c):
         tok = c[0]
         return ast.Param(str(tok)[1:], _tok_span(self.o, tok))
@@ -290,11 +293,45 @@ class _ToAst(Transformer):
         return ast.WindowQuota(count, target, start, end, clock, rest[0], self.s(meta))
 
     def time_budget(self, meta, c):
-        limit, unit, state, within = c
+        limit, unit, state, *rest = c
+        within = rest[0] if rest else None
         return ast.TimeBudget(limit, _UNITS[str(unit)], str(state), within, self.s(meta), _tok_span(self.o, state))
 
     def count_budget(self, meta, c):
         return ast.CountBudget(c[0], c[1], c[2], self.s(meta))
+
+    def weekly_hours(self, meta, c):
+        limit, target, state = c
+        return ast.WeeklyHours(limit, target, str(state), self.s(meta), _tok_span(self.o, state))
+
+    def consumed_hours(self, meta, c):
+        return "hour"
+
+    def consumed_unit(self, meta, c):
+        unit = _UNITS[" ".join(str(c[0]).split())]
+        if unit != "week":
+            raise _LocatedError("a benefit period is counted in paid hours or paid weeks", _tok_span(self.o, c[0]),
+                                "write `paid hours` or `paid weeks`")
+        return unit
+
+    def consumption(self, meta, c):
+        limit, unit, *rest = c
+        less = rest.pop(0) if isinstance(rest[0], ast.Match) else None
+        within, anchor = rest
+        return ast.Consumption(limit, unit, within, anchor, less, self.s(meta))
+
+    def periodic_hours(self, meta, c):
+        every, *rest = c
+        clock = rest.pop(0) if isinstance(rest[0], str) else None
+        anchor, hours, target = rest
+        return ast.PeriodicHours(every, clock, anchor, hours, target, self.s(meta))
+
+    def each_lasts(self, meta, c):
+        return ast.EachLasts(c[0], c[1], self.s(meta))
+
+    def field_before(self, meta, c):
+        subject, offset, other = c
+        return ast.FieldBefore(subject, offset, str(other), self.s(meta))
 
     def each_event(self, meta, c):
         return ast.EachEvent(c[0], c[1], self.s(meta))
@@ -317,6 +354,9 @@ class _ToAst(Transformer):
 
     def t_none(self, meta, c):
         return self.t_some(meta, c, negated=True)
+
+    def t_during(self, meta, c):
+        return ast.During(c[0], self.s(meta))
 
     def t_lasts(self, meta, c):
         return ast.Lasts(str(c[0]), c[1], self.s(meta))
@@ -354,13 +394,33 @@ class _ToAst(Transformer):
         start, until = c[-2], c[-1]
         return ast.Suspension(during, start, until, self.s(meta))
 
+    def week_suspension(self, meta, c):
+        return ast.WeekSuspension(self.s(meta))
+
+    def days_off(self, meta, c):
+        days, unit = c
+        unit_name = _UNITS[" ".join(str(unit).split())]
+        if unit_name != "business_day":
+            raise _LocatedError("days without dagpenge fall on registered business days",
+                                _tok_span(self.o, unit), "write `on 1 registered business day`")
+        return ast.DaysOff(days, unit_name, self.s(meta))
+
+    def lapse(self, meta, c):
+        after, *rest = c
+        hours, target = rest if rest else (None, None)
+        return ast.Lapse(after, hours, target, self.s(meta))
+
+    def until_end(self, meta, c):
+        return ast.UntilEnd(self.s(meta))
+
     def quarantine(self, meta, c):
-        hours, unit = c
+        hours, unit, *rest = c
+        lapse = rest[0] if rest else None
         unit_name = _UNITS[" ".join(str(unit).split())]
         if unit_name != "business_day":
             raise _LocatedError("a quarantine is served on registered business days",
                                 _tok_span(self.o, unit), "write `on registered business days`")
-        return ast.Quarantine(hours, unit_name, self.s(meta))
+        return ast.Quarantine(hours, unit_name, lapse, self.s(meta))
 
     def loss_of_right(self, meta, c):
         return ast.LossOfRight(c[0], self.s(meta))

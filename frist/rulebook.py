@@ -52,6 +52,7 @@ class RuleBook:
     parameters: dict  # name -> [(from ISO, value)]
     digest: str = ""
     emitted: dict = field(default_factory=dict)
+    families: dict = field(default_factory=dict)  # id -> (doc, applies node or None)
 
     @property
     def events(self) -> dict:
@@ -68,9 +69,13 @@ def _plain(value):
 
 
 def parse_duration_text(text: str) -> tuple:
-    amount, unit = text.split(" ", 1)
-    unit = unit.rstrip("s") if not unit.startswith("business") else "business_day"
-    return (int(amount), unit)
+    """``2 weeks`` -> ``(2, "week")``; ``1 month and 10 days`` -> ``((1, "month"), (10, "day"))``."""
+    parts = []
+    for part in text.split(" and "):
+        amount, unit = part.split(" ", 1)
+        unit = unit.rstrip("s") if not unit.startswith("business") else "business_day"
+        parts.append((int(amount), unit))
+    return parts[0] if len(parts) == 1 else tuple(parts)
 
 
 def load(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RuleBook:
@@ -104,6 +109,19 @@ def load_document(document, text: str, name: str) -> RuleBook:
     _check_vocabulary(document, book, errors)
     _load_parameters(document, book, errors)
     checker = _Checker(book, errors)
+    for fid, fdoc in document.get("families", {}).items():
+        checker.rule_id = None
+        applies = checker.parse(fdoc, "applies", "condition") if "applies" in fdoc else None
+        if applies is not None:
+            checker.cond(applies, None, facts=True)
+        for key in ("from", "until"):
+            if key in fdoc:
+                try:
+                    parse_date(fdoc[key])
+                except ValueError as exc:
+                    errors.add(f"family `{fid}`: {exc}", span_of(fdoc, key), hint="write dates as YYYY-MM-DD")
+        book.families[fid] = (_plain(fdoc), applies)
+    _check_notes(document, errors)
     seen = {}
     for i, doc in enumerate(document["rules"]):
         rule_span = span_of(document["rules"], i)
@@ -185,6 +203,22 @@ def _check_vocabulary(document, book: RuleBook, errors: Collector) -> None:
         errors.add("person fact `birth_date` must be a date", span_of(vocab["person"], "birth_date"))
 
 
+def _check_notes(document, errors: Collector) -> None:
+    """Notes cite known sources; an item is either encoded or explained, not both ways at once."""
+    sources = document["sources"]
+    for note in document.get("notes", []):
+        for cite in note["cites"]:
+            if cite["source"] not in sources:
+                errors.add(f"unknown source `{cite['source']}`", span_of(cite, "source"),
+                           hint=did_you_mean(cite["source"], sources))
+    encoded = {i for r in document["rules"] for i in r["catalog"]}
+    encoded |= {i for p in document.get("parameters", {}).values() for i in p.get("catalog", [])}
+    for item in document.get("not_encoded", {}):
+        if item in encoded:
+            errors.add(f"`{item}` is listed in `not_encoded` but a rule or parameter encodes it",
+                       key_span(document["not_encoded"], item), hint="remove it from `not_encoded`")
+
+
 def _load_parameters(document, book: RuleBook, errors: Collector) -> None:
     sources = document["sources"]
     for name, spec in document.get("parameters", {}).items():
@@ -217,10 +251,11 @@ def _load_parameters(document, book: RuleBook, errors: Collector) -> None:
 def _order(book: RuleBook) -> list:
     """Rules that emit derived events run before rules that read them."""
     emitters = [r for r in book.rules if isinstance(r.effect, ast.Quarantine)]
-    others = [r for r in book.rules if not isinstance(r.effect, ast.Quarantine)]
+    last = [r for r in book.rules if isinstance(r.duty, ast.Consumption)]  # counts what the others decided
+    others = [r for r in book.rules if r not in emitters and r not in last]
     for r in emitters:
         book.emitted["quarantine"] = r.id
-    return emitters + others
+    return emitters + others + last
 
 
 class _Checker:
@@ -261,6 +296,10 @@ class _Checker:
                     self.err(str(exc), span_of(valid, key), "write dates as YYYY-MM-DD")
         if "from" in valid and "until" in valid and valid["from"] >= valid["until"]:
             self.err("`valid.until` must come after `valid.from`", span_of(valid, "until"))
+        family = doc.get("version_of")
+        if family is not None and family not in self.book.families:
+            self.err(f"unknown family `{family}`", span_of(doc, "version_of"),
+                     did_you_mean(family, self.book.families) or "declare it under `families`")
         duty = self.parse(doc, "duty", "duty")
         applies = self.parse(doc, "applies", "condition") if "applies" in doc else None
         effect = self.parse(doc["consequence"], "effect", "effect")
@@ -350,6 +389,15 @@ class _Checker:
                 self.cond(item, spec, facts)
         elif isinstance(node, ast.Not):
             self.cond(node.item, spec, facts)
+        elif isinstance(node, ast.FieldBefore):
+            if facts:
+                self.err("`is at least ... before` compares two date fields of an event", node.span)
+                return
+            for name, span in ((node.subject.name, node.subject.span), (node.other, node.span)):
+                fspec = self.subject(ast.FieldRef(name, span), spec, facts)
+                if fspec is not None and fspec["type"] != "date":
+                    self.err(f"`{name}` is a {fspec['type']}, not a date", span)
+            self.duration(node.offset)
         elif isinstance(node, (ast.Compare, ast.Member)):
             fspec = self.subject(node.subject, spec, facts)
             values = [node.value] if isinstance(node, ast.Compare) else list(node.values)
@@ -443,10 +491,49 @@ class _Checker:
         if isinstance(node, ast.TimeBudget):
             self.amount(node.limit)
             self.state(node.state, node.state_span or node.span)
-            self.duration(node.within)
+            if node.within is not None:
+                self.duration(node.within)
             if node.unit != "week":
                 self.err("time budgets count weeks", node.span, "write e.g. `at most 30 weeks of ...`")
             return None
+        if isinstance(node, ast.WeeklyHours):
+            self.amount(node.limit)
+            self.match(node.target)
+            self.hours_field(node.target, node.span)
+            self.state(node.state, node.state_span or node.span)
+            return None
+        if isinstance(node, ast.Consumption):
+            self.amount(node.limit)
+            self.duration(node.within)
+            anchor = self.anchor(node.anchor)
+            if node.less is not None:
+                self.match(node.less)
+                self.hours_field(node.less, node.less.span)
+                if node.unit != "hour":
+                    self.err("hours worked are deducted from paid hours, not paid weeks", node.less.span)
+            for name in ("hours_per_day",):
+                if name not in self.book.parameters:
+                    self.err(f"a benefit period needs the parameter `{name}`", node.span, f"add `{name}` to `parameters`")
+            if "registered" not in self.book.vocabulary["states"]:
+                self.err("a benefit period is used while `registered`; declare that state", node.span)
+            return anchor
+        if isinstance(node, ast.PeriodicHours):
+            self.duration(node.every)
+            if node.clock is not None and node.clock not in self.clocks:
+                self.err(f"unknown clock `{node.clock}`", node.span, did_you_mean(node.clock, self.clocks))
+            self.amount(node.hours)
+            self.match(node.target)
+            self.hours_field(node.target, node.span)
+            return self.anchor(node.anchor)
+        if isinstance(node, ast.EachLasts):
+            spec = self.event(node.target.event, node.target.span)
+            if spec is not None:
+                if spec["kind"] != "period":
+                    self.err(f"`{node.target.event}` is a point event; only periods last", node.target.span)
+                if node.target.where is not None:
+                    self.cond(node.target.where, spec)
+            self.duration(node.at_most)
+            return node.target.event
         if isinstance(node, ast.CountBudget):
             self.amount(node.limit)
             self.match(node.target)
@@ -461,6 +548,11 @@ class _Checker:
             self.cond(node.condition, self.events.get(node.target.event))
             return self.anchor(node.anchor)
         raise AssertionError(node)
+
+    def hours_field(self, target: ast.Match, span):
+        spec = self.events.get(target.event)
+        if spec is not None and spec.get("fields", {}).get("hours", {}).get("type") not in ("number", "integer"):
+            self.err(f"`{target.event}` has no number field `hours`", span)
 
     def target(self, node, anchor: ast.Anchor):
         if isinstance(node, ast.FieldTarget):
@@ -483,6 +575,13 @@ class _Checker:
             if anchor is not None and node.anchor != anchor:
                 self.err(f"an exception is measured from the duty's anchor `{anchor}`, not `{node.anchor}`", node.span,
                          f"write `... {node.direction} {anchor}`")
+        elif isinstance(node, ast.During):
+            spec = self.event(node.target.event, node.target.span)
+            if spec is not None:
+                if spec["kind"] != "period":
+                    self.err(f"`{node.target.event}` is a point event; `during` needs a period", node.target.span)
+                if node.target.where is not None:
+                    self.cond(node.target.where, spec)
         elif isinstance(node, ast.Lasts):
             spec = self.event(node.event, node.span)
             self.duration(node.at_most)
@@ -499,8 +598,19 @@ class _Checker:
             self.until(node.until, duty)
         elif isinstance(node, ast.LossOfRight):
             self.until(node.until, duty)
+        elif isinstance(node, (ast.WeekSuspension, ast.DaysOff)):
+            if isinstance(node, ast.DaysOff):
+                self.amount(node.days)
+            if "registered" not in self.book.vocabulary["states"]:
+                self.err("this effect needs the state `registered`", node.span)
         elif isinstance(node, ast.Quarantine):
             self.amount(node.hours)
+            if node.lapse is not None:
+                self.duration(node.lapse.after)
+                if node.lapse.target is not None:
+                    self.amount(node.lapse.hours)
+                    self.match(node.lapse.target)
+                    self.hours_field(node.lapse.target, node.lapse.span)
             if "hours_per_day" not in self.book.parameters:
                 self.err("a quarantine needs the parameter `hours_per_day`", node.span,
                          "add `hours_per_day` to `parameters`")
@@ -526,7 +636,12 @@ class _Checker:
                 self.err("this effect needs the event type `registered`", node.span)
 
     def until(self, node, duty):
-        if isinstance(node, ast.UntilFulfilled):
+        if isinstance(node, ast.UntilEnd):
+            event = getattr(getattr(duty, "anchor", None), "event", None) or getattr(getattr(duty, "target", None), "event", None)
+            if event is None or self.events.get(event, {}).get("kind") != "period":
+                self.err("`until its end` needs a duty anchored on a period event", node.span,
+                         "anchor the duty on a period (e.g. `holiday`), or use `until fulfilled`")
+        elif isinstance(node, ast.UntilFulfilled):
             if not isinstance(duty, (ast.Deadline, ast.Window, ast.Before, ast.ByDate)):
                 self.err("`until fulfilled` needs a duty with a deadline", node.span)
         elif isinstance(node, ast.UntilEvent):

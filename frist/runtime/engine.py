@@ -44,6 +44,7 @@ class RuleInfo:
     valid: tuple  # (from, until, on) as ISO strings or None
     location: str
     emits: str | None = None
+    family: str | None = None
 
 
 @dataclass(slots=True)
@@ -147,9 +148,12 @@ class Context:
         return spec
 
     def shift(self, day: Date, spec, at: Date | None = None, sign: int = 1) -> Date:
-        amount, unit = self.duration(spec, at or day)
+        spec = self.duration(spec, at or day)
+        parts = spec if isinstance(spec[0], tuple) else (spec,)  # "1 month and 10 days"
         try:
-            return shift(day, sign * amount, unit, self.book["month_rounding"])
+            for amount, unit in parts:
+                day = shift(day, sign * amount, unit, self.book["month_rounding"])
+            return day
         except AmbiguousDate as exc:
             raise EvaluationError(Diagnostic(
                 f"ambiguous date arithmetic: {exc}", _location(self.rule),
@@ -280,6 +284,20 @@ def lasts_at_most(ctx: Context, anchor: Event, spec) -> bool:
     return end <= ctx.shift(anchor.date, spec) - ONE_DAY
 
 
+def during(ctx: Context, anchor: Event, etype: str, pred) -> bool:
+    """Exception test: the anchor's day falls inside a period event of ``etype``."""
+    day = anchor.date
+    return any(e.date <= day <= (e.end or e.date) for e in ctx.between(etype, None, day, pred))
+
+
+def field_before(ctx: Context, event: Event, name: str, spec, other: str) -> bool:
+    """``name is at least SPEC before other``: both date fields set, and far enough apart."""
+    first, second = event.get(name), event.get(other)
+    if first is None or second is None:
+        return False
+    return first <= ctx.shift(second, spec, sign=-1)
+
+
 def waived_by(ctx, anchor, exceptions):
     for test, reason in exceptions:
         if test(ctx, anchor):
@@ -309,8 +327,9 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
         elif before:
             lo, hi = None, ctx.shift(a.date, hi_spec, sign=-1)
         else:  # on a clock, either end is None until the clock has run that long
-            lo = a.date if lo_spec is None else ctx.offset(a.date, lo_spec, clock)
-            hi = ctx.offset(a.date, hi_spec, clock)
+            base = a.get(fieldname) if fieldname is not None else a.date
+            lo = base if lo_spec is None else ctx.offset(base, lo_spec, clock)
+            hi = ctx.offset(base, hi_spec, clock)
         result = Result(rule, instance_name(a), PENDING, (lo, hi), hi)
         reason = waived_by(ctx, a, exceptions)
         if reason is not None:
@@ -338,13 +357,13 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
                 after = ctx.first_between(ttype, hi + ONE_DAY, None, tpred)
                 late = after.date if after else None
         if result.status != FULFILLED:
-            _judge(ctx, result, hi, late, a.date, effect)
+            _judge(ctx, result, hi, late, a.date, effect, a.end)
         ctx.add(result)
     if not found:
         not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
 
 
-def _judge(ctx, result, hi, late, anchor_date, effect):
+def _judge(ctx, result, hi, late, anchor_date, effect, anchor_end=None):
     if hi is None:
         result.status = PENDING
         result.reason = "the clock has not yet run out"
@@ -357,7 +376,7 @@ def _judge(ctx, result, hi, late, anchor_date, effect):
     if late is not None:
         result.detail["late"] = late.isoformat()
     if effect is not None:
-        apply_effect(ctx, result, effect, anchor_date, late)
+        apply_effect(ctx, result, effect, anchor_date, late, anchor_end=anchor_end)
 
 
 def not_applicable(ctx: Context, rule: RuleInfo, reason: str) -> None:
@@ -695,14 +714,14 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
             result.status, result.violated_since = VIOLATED, event.date
             result.fulfilled_by.append(event)
             if effect is not None:
-                apply_effect(ctx, result, effect, event.date, None, violation=event.date)
+                apply_effect(ctx, result, effect, event.date, None, violation=event.date, anchor_end=event.end)
         ctx.add(result)
     if not found:
         not_applicable(ctx, rule, _why_not(ctx, rule, [a for a, _ in pairs], applies))
 
 
 # ====================================================================== effects
-def apply_effect(ctx, result, effect, anchor_date, late, violation=None):
+def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_end=None):
     """Turn a broken duty's effect into benefit effects and derived events."""
     kind = effect[0]
     day = violation or result.violated_since
@@ -718,32 +737,48 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None):
     if kind == "suspension":
         _, during, start_at, until = effect
         start = anchor_date if start_at == "anchor" else day
-        end = _until(ctx, until, start, late)
+        end = _until(ctx, until, start, late, anchor_end)
         ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
         result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
                                "from": start.isoformat(), "until": (end + ONE_DAY).isoformat() if end else None})
+        return
+    if kind == "week":
+        start = week_start(day)
+        end = start + ONE_DAY * 6
+        ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken in the week"))
+        result.actions.append({"action": "no dagpenge for the week", "from": start.isoformat(),
+                               "until": (end + ONE_DAY).isoformat()})
+        return
+    if kind == "days_off":
+        needed = ctx.amount(effect[1], day)
+        days = _registered_business_days(ctx, day, needed, ctx.as_of)
+        ctx.effects.append(Effect("days_off", days[0] if days else day, days[-1] if days else None, rule.id,
+                                  f"day without dagpenge (`{rule.id}`)", days=frozenset(days)))
+        result.actions.append({"action": "no dagpenge", "days": [d.isoformat() for d in days]})
         return
     if kind == "quarantine":
         hours = ctx.amount(effect[1], day)
         per_day = ctx.param("hours_per_day", day)
         needed = math.ceil(hours / per_day - 1e-9)
-        days = []
-        cursor = day
-        limit = ctx.as_of
-        while len(days) < needed and cursor <= limit:
-            if is_business_day(cursor) and ctx.in_state("registered", cursor):
-                days.append(cursor)
-            cursor += ONE_DAY
+        limit, lapsed = ctx.as_of, None
+        if effect[2] is not None:
+            lapsed = _lapse(ctx, effect[2], anchor_date, day)
+            if lapsed is not None:
+                limit = min(limit, lapsed - ONE_DAY)
+        days = _registered_business_days(ctx, day, needed, limit)
         ctx.emit(rule.emits or "quarantine", day, rule.id)
         served = len(days)
         ctx.effects.append(Effect("quarantine", days[0] if days else day, days[-1] if days else None, rule.id,
                                   f"quarantine of {hours} hours (`{rule.id}`)", days=frozenset(days)))
-        result.actions.append({"action": "quarantine", "hours": hours, "days": needed,
-                               "served_days": served, "from": days[0].isoformat() if days else None,
-                               "until": days[-1].isoformat() if len(days) == needed else None})
+        action = {"action": "quarantine", "hours": hours, "days": needed,
+                  "served_days": served, "from": days[0].isoformat() if days else None,
+                  "until": days[-1].isoformat() if len(days) == needed else None}
+        if lapsed is not None and served < needed and lapsed <= ctx.as_of:
+            action["lapsed_on"] = lapsed.isoformat()
+        result.actions.append(action)
         return
     if kind == "loss_of_right":
-        end = _until(ctx, effect[1], day, late)
+        end = _until(ctx, effect[1], day, late, anchor_end)
         ctx.effects.append(Effect("loss_of_right", day, end, rule.id, f"right to dagpenge lost (`{rule.id}`)"))
         result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(),
                                "until": (end + ONE_DAY).isoformat() if end else None})
@@ -754,9 +789,36 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None):
     raise ValueError(kind)
 
 
-def _until(ctx, until, start: Date, late: Date | None) -> Date | None:
+def _registered_business_days(ctx, day: Date, needed: int, limit: Date) -> list:
+    """The first ``needed`` business days from ``day`` (up to ``limit``) on which the person is registered."""
+    days = []
+    while len(days) < needed and day <= limit:
+        if is_business_day(day) and ctx.in_state("registered", day):
+            days.append(day)
+        day += ONE_DAY
+    return days
+
+
+def _lapse(ctx, lapse, anchor_date: Date, imposed: Date) -> Date | None:
+    """The day a quarantine lapses: DURATION after the anchor, or the day after the wage
+    hours worked since it was imposed pass the limit, whichever comes first."""
+    after, hours, etype, pred = lapse
+    day = ctx.shift(anchor_date, after)
+    if etype is not None:
+        need, total = ctx.amount(hours, imposed), 0
+        for e in ctx.between(etype, imposed, day, pred):
+            total += e.get("hours", 0) or 0
+            if total >= need:
+                day = min(day, e.date + ONE_DAY)
+                break
+    return day
+
+
+def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None = None) -> Date | None:
     """The last day of an effect (None: not over by ``as_of``)."""
     kind = until[0]
+    if kind == "end":
+        return anchor_end
     if kind == "fulfilled":
         return late - ONE_DAY if late is not None else None
     if kind == "event":
@@ -785,6 +847,198 @@ def trailing_windows(ctx, events, within):
         yield i, first, horizon
 
 
+# ====================================================================== periods, hours and benefit periods
+def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effect=None):
+    """``each P lasts at most D``: a period beyond D is broken from its first day beyond."""
+    _, ttype, tpred = target
+    found = False
+    events = [e for e in ctx.events(ttype) if tpred is None or tpred(ctx, e)]
+    for e in events:
+        if not ctx.valid(rule, e.date) or (applies is not None and not applies(ctx, e.date)):
+            continue
+        found = True
+        last_ok = ctx.shift(e.date, at_most) - ONE_DAY
+        end = e.end or e.date
+        result = Result(rule, instance_name(e), PENDING, (e.date, last_ok), last_ok)
+        reason = waived_by(ctx, e, exceptions)
+        if reason is not None:
+            result.status, result.reason = WAIVED, reason
+        elif end <= last_ok:
+            result.status = FULFILLED if end <= ctx.as_of else PENDING
+            result.fulfilled_by.append(e)
+        elif ctx.as_of <= last_ok:
+            result.status = PENDING
+        else:
+            result.status, result.violated_since = VIOLATED, last_ok + ONE_DAY
+            result.fulfilled_by.append(e)
+            if effect is not None:
+                apply_effect(ctx, result, effect, e.date, None, violation=last_ok + ONE_DAY, anchor_end=e.end)
+        ctx.add(result)
+    if not found:
+        not_applicable(ctx, rule, _why_not(ctx, rule, events, applies))
+
+
+def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None):
+    """``at most H hours of X per week while STATE``: the hours of X dated in an ISO week
+    in which STATE holds on some day; a week over H is broken from its Monday."""
+    _, ttype, tpred = target
+    weeks = {}
+    for e in ctx.events(ttype):
+        if (tpred is None or tpred(ctx, e)) and ctx.in_state(state, e.date):
+            weeks.setdefault(week_start(e.date), []).append(e)
+    judged = False
+    for monday in sorted(weeks):
+        if not ctx.valid(rule, monday) or (applies is not None and not applies(ctx, monday)):
+            continue
+        judged = True
+        events = weeks[monday]
+        hours = sum(e.get("hours", 0) or 0 for e in events)
+        cap = ctx.amount(limit, monday)
+        sunday = monday + ONE_DAY * 6
+        result = Result(rule, f"week {_iso_week(monday)}", FULFILLED, (monday, sunday), sunday,
+                        detail={"limit": cap, "hours": hours}, fulfilled_by=events)
+        if hours > cap:
+            result.status, result.violated_since = VIOLATED, monday
+            if effect is not None:
+                apply_effect(ctx, result, effect, monday, None, violation=monday)
+        elif sunday >= ctx.as_of:
+            result.status = PENDING
+        ctx.add(result)
+    if not judged:
+        not_applicable(ctx, rule, f"no `{ttype}` while `{state}`")
+
+
+def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=None, effect=None):
+    """``each D of CLOCK after A: more than H hours of X``: the time after A is cut into
+    periods of D (on the clock); a period ends broken unless X's hours in it pass H."""
+    etype, _, first, apred = anchor
+    _, ttype, tpred = target
+    anchors = anchor_events(ctx, etype, first, apred)
+    found = False
+    for a in anchors:
+        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
+            continue
+        found = True
+        amount, unit = ctx.duration(every, a.date)
+        start, k = a.date, 1
+        while start <= ctx.as_of:
+            end = ctx.offset(a.date, (amount * k, unit), clock)
+            end = None if end is None else end - ONE_DAY
+            worked = sum(e.get("hours", 0) or 0 for e in ctx.between(ttype, start, end, tpred))
+            need = ctx.amount(hours, start)
+            result = Result(rule, f"{instance_name(a)} period {k}", PENDING, (start, end), end,
+                            detail={"hours": worked, "more_than": need})
+            if worked > need:
+                result.status = FULFILLED
+            elif end is not None and end < ctx.as_of:
+                result.status, result.violated_since = VIOLATED, end + ONE_DAY
+                if effect is not None:
+                    apply_effect(ctx, result, effect, start, None, violation=end + ONE_DAY)
+            ctx.add(result)
+            if end is None or end >= ctx.as_of:
+                break
+            start, k = end + ONE_DAY, k + 1
+    if not found:
+        not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
+
+
+def day_reasons(ctx: Context, day: Date) -> list:
+    """Why dagpenge are not payable on ``day`` (empty: payable), from the effects so far."""
+    reasons = []
+    if not ctx.in_state("registered", day):
+        reasons.append("not registered as unemployed")
+    for effect in ctx.effects:
+        if effect.days is not None:
+            if day in effect.days:
+                reasons.append(effect.reason)
+            continue
+        if effect.start <= day and (effect.end is None or day <= effect.end):
+            if effect.during is None or ctx.in_state(effect.during, day):
+                reasons.append(effect.reason)
+    return reasons
+
+
+def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=None, effect=None):
+    """``at most N paid hours|weeks [less X] within D after A``: a benefit period.
+
+    Every weekday (Monday to Friday) on which dagpenge are payable, or on which a
+    quarantine is served, uses ``hours_per_day`` hours; hours of X worked in a week
+    are deducted from that week's hours.  In weeks, any week with such a day uses
+    one week.  When the period is used up, the effect applies from the next day.
+    """
+    etype, _, first, apred = anchor
+    anchors = anchor_events(ctx, etype, first, apred)
+    found = False
+    for a in anchors:
+        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
+            continue
+        found = True
+        period_end = ctx.shift(a.date, within) - ONE_DAY
+        cap = ctx.amount(limit, a.date)
+        per_day = ctx.param("hours_per_day", a.date)
+        used, exhausted = 0.0, None
+        day = a.date
+        last = min(period_end, ctx.as_of)
+        while day <= last and exhausted is None:
+            monday = week_start(day)
+            week_days = []
+            d = max(day, monday)
+            while d <= min(monday + ONE_DAY * 6, last):
+                if d.weekday() < 5:
+                    reasons = day_reasons(ctx, d)
+                    if not reasons or all(r.startswith("quarantine") for r in reasons):
+                        week_days.append(d)
+                d += ONE_DAY
+            if week_days:
+                if unit == "week":
+                    used += 1
+                    if used >= cap:
+                        exhausted = week_days[-1]
+                else:
+                    worked = 0.0
+                    if less is not None:
+                        _, ltype, lpred = less
+                        worked = sum(e.get("hours", 0) or 0 for e in ctx.between(ltype, monday, monday + ONE_DAY * 6, lpred))
+                    week_hours = max(0.0, len(week_days) * per_day - worked)
+                    share = week_hours / len(week_days)
+                    for d in week_days:
+                        used += share
+                        if used >= cap - 1e-9:
+                            exhausted = d
+                            break
+            day = monday + ONE_DAY * 7
+        used = round(used, 2)
+        result = Result(rule, instance_name(a), FULFILLED if period_end < ctx.as_of else PENDING,
+                        (a.date, period_end), period_end,
+                        detail={"limit": cap, "unit": unit, "used": min(used, cap)})
+        if exhausted is not None and exhausted < ctx.as_of:
+            result.status, result.violated_since = VIOLATED, exhausted + ONE_DAY
+            result.reason = f"benefit period used up on {exhausted.isoformat()}"
+            if effect is not None:
+                apply_effect(ctx, result, effect, a.date, None, violation=exhausted + ONE_DAY)
+        ctx.add(result)
+    if not found:
+        not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
+
+
+# ====================================================================== versions of a duty
+def selected_versions(families: dict, rules: tuple, applies: tuple, ctx: Context, day: Date) -> dict:
+    """For each family whose domain covers the person on ``day``: the rules whose
+    ``applies`` and ``valid`` select them.  Exactly one is the consistent answer."""
+    out = {}
+    for fid, (_, domain, start, until) in families.items():
+        iso = day.isoformat()
+        if (start and iso < start) or (until and iso >= until):
+            continue
+        if domain is not None and not domain(ctx, day):
+            continue
+        out[fid] = []
+    for rule, pred in zip(rules, applies):
+        if rule.family in out and ctx.valid(rule, day) and (pred is None or pred(ctx, day)):
+            out[rule.family].append(rule.id)
+    return out
+
+
 # ====================================================================== benefit status
 def benefit_status(ctx: Context) -> dict:
     """Day by day from the first registration to ``as_of``: dagpenge payable or not, and why."""
@@ -798,17 +1052,7 @@ def benefit_status(ctx: Context) -> dict:
     periods = []
     day = first
     while day <= ctx.as_of:
-        reasons = []
-        if not ctx.in_state("registered", day):
-            reasons.append("not registered as unemployed")
-        for effect in ctx.effects:
-            if effect.days is not None:
-                if day in effect.days:
-                    reasons.append(effect.reason)
-                continue
-            if effect.start <= day and (effect.end is None or day <= effect.end):
-                if effect.during is None or ctx.in_state(effect.during, day):
-                    reasons.append(effect.reason)
+        reasons = day_reasons(ctx, day)
         payable = not reasons
         if periods and periods[-1]["payable"] == payable and periods[-1]["reasons"] == reasons \
                 and periods[-1]["_last"] == day - ONE_DAY:
