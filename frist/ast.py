@@ -383,6 +383,15 @@ class UntilEnd(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class UntilOffset(Node):
+    """``until 1 month after education_finished``: counted from the latest such event."""
+
+    offset: Duration | ParamDuration
+    event: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class WeekSuspension(Node):
     """``no dagpenge for the week``: the whole ISO week of the violation."""
 

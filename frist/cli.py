@@ -2,7 +2,8 @@
 
 Exit codes:
   0  success
-  1  ``check --strict``: at least one duty is violated
+  1  ``check --strict``: at least one duty is violated; ``coverage``: a catalog
+     item is neither encoded nor explained
   2  the rule book (or another input file) is invalid, or the command line is wrong
   3  the timeline is invalid
   4  checking failed (e.g. ambiguous date arithmetic the rule book does not round)
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .compiler import compile_rules, compile_source
+from .coverage import catalog_path, coverage, load_catalog
 from .errors import FristError
 from .report import check
 from .rulebook import load
@@ -51,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check the rule book and report every problem")
     p.add_argument("rules")
+
+    p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
+    p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("--catalog", default=None, help="catalog file (default: the one the rule book names)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     return parser
 
 
@@ -70,6 +77,20 @@ def _run(args) -> int:
         book = load(args.rules)
         print(f"{args.rules}: ok — {len(book.rules)} rules, {len(book.events)} event types, "
               f"{len(book.parameters)} parameters")
+        return EXIT_OK
+    if args.command == "coverage":
+        book = load(args.rules)
+        result = coverage(book, load_catalog(catalog_path(book, args.catalog)))
+        if args.format == "json":
+            json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(result.to_markdown() if args.format == "markdown" else result.to_text())
+        gaps = result.gaps()
+        if gaps or result.unknown:
+            print(f"frist: {len(gaps)} catalog item(s) neither encoded nor explained, "
+                  f"{len(result.unknown)} unknown ID(s)", file=sys.stderr)
+            return EXIT_VIOLATIONS
         return EXIT_OK
     if args.command == "compile":
         source = compile_source(args.rules)

@@ -233,6 +233,8 @@ class _Lowerer:
             return Tuple((Const("fulfilled"),))
         if isinstance(node, ast.UntilEnd):
             return Tuple((Const("end"),))
+        if isinstance(node, ast.UntilOffset):
+            return Tuple((Const("offset"), _duration(node.offset), Const(node.event)))
         if isinstance(node, ast.UntilEvent):
             return Tuple((Const("event"), Const(node.target.event), self.pred(node.target.where)))
         kind = "hours" if isinstance(node, ast.UntilHours) else "count"

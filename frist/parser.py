@@ -410,6 +410,9 @@ class _ToAst(Transformer):
         hours, target = rest if rest else (None, None)
         return ast.Lapse(after, hours, target, self.s(meta))
 
+    def until_offset(self, meta, c):
+        return ast.UntilOffset(c[0], str(c[1]), self.s(meta))
+
     def until_end(self, meta, c):
         return ast.UntilEnd(self.s(meta))
 

@@ -636,7 +636,10 @@ class _Checker:
                 self.err("this effect needs the event type `registered`", node.span)
 
     def until(self, node, duty):
-        if isinstance(node, ast.UntilEnd):
+        if isinstance(node, ast.UntilOffset):
+            self.duration(node.offset)
+            self.event(node.event, node.span, derived_ok=True)
+        elif isinstance(node, ast.UntilEnd):
             event = getattr(getattr(duty, "anchor", None), "event", None) or getattr(getattr(duty, "target", None), "event", None)
             if event is None or self.events.get(event, {}).get("kind") != "period":
                 self.err("`until its end` needs a duty anchored on a period event", node.span,

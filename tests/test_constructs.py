@@ -1,4 +1,4 @@
-"""Each construct of the rule language at its boundaries, on the shipped rule book.
+"""Each construct of the rule language at its boundaries, on a small fixed rule book (tests/fixtures/starter-rules.yaml).
 
 Expected dates are worked out by hand from the sources and the semantics
 table in the README; the comments show the arithmetic.

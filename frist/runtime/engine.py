@@ -340,7 +340,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
         if target[0] == "field":
             # a date the anchor carries, e.g. when a holiday was notified
             value = a.get(target[1])
-            floor = None if before or by_field else lo
+            floor = None if before or by_field or lo_spec is None else lo
             if value is not None and value <= ctx.as_of:
                 if (hi is None or value <= hi) and (floor is None or value >= floor):
                     result.status = FULFILLED
@@ -819,6 +819,10 @@ def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None =
     kind = until[0]
     if kind == "end":
         return anchor_end
+    if kind == "offset":  # DURATION after the latest such event on or before the start
+        _, spec, etype = until
+        event = ctx.last_before(etype, start) or ctx.first_between(etype, start, None)
+        return None if event is None else ctx.shift(event.date, spec) - ONE_DAY
     if kind == "fulfilled":
         return late - ONE_DAY if late is not None else None
     if kind == "event":
