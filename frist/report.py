@@ -30,6 +30,11 @@ class Report:
     timeline: Timeline
     results: list
     benefit: dict
+    versions: list = None  # [{"on", "family", "rules"}], one per family and registration
+
+    def ambiguities(self) -> list:
+        """Families for which not exactly one version applied: two or more (ambiguous) or none (a gap)."""
+        return [v for v in self.versions or () if len(v["rules"]) != 1]
 
     def counts(self) -> dict:
         out = {s: 0 for s in STATUSES}
@@ -51,6 +56,7 @@ class Report:
             "summary": self.counts(),
             "results": [_result_json(r, sources) for r in self.results],
             "benefit": self.benefit,
+            "versions": self.versions or [],
         }
 
     def to_text(self) -> str:
@@ -65,6 +71,9 @@ class Report:
             lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
         counts = self.counts()
         lines += ["", "  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())]
+        for v in self.ambiguities():
+            what = "AMBIGUOUS: " + ", ".join(v["rules"]) if v["rules"] else "NO VERSION applies"
+            lines.append(f"warning: {v['family']} for the registration of {v['on']}: {what}")
         lines += ["", "Dagpenge day by day:"]
         if not self.benefit["applies"] or not self.benefit["periods"]:
             lines.append("  " + (self.benefit["reason"] or "no days"))
@@ -159,4 +168,17 @@ def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None
     for checker in module.CHECKERS:
         checker(ctx)
     ctx.rule = None
-    return Report(as_of, book, tl, ctx.results, engine.benefit_status(ctx))
+    return Report(as_of, book, tl, ctx.results, engine.benefit_status(ctx), _versions(module, ctx))
+
+
+def _versions(module, ctx) -> list:
+    """Which version of each family applied, for each registration (or the check date)."""
+    families = getattr(module, "FAMILIES", {})
+    if not families:
+        return []
+    days = [e.date for e in ctx.events("registered")] or [ctx.as_of]
+    out = []
+    for day in days:
+        for family, rules in engine.selected_versions(families, module.RULES, module.APPLIES, ctx, day).items():
+            out.append({"on": day.isoformat(), "family": family, "rules": rules})
+    return out

@@ -1,0 +1,109 @@
+"""Versions and variants: for every regime, a-kasse, target group, age and insurance,
+exactly one version of each family of rules applies.
+
+The regimes are registration dates inside each period the rule book distinguishes:
+before the 2015 reform's 1 July 2015, the 2015-reform years before and after the
+2017 reform, the 2020 employment act, the 2023 digital-meetings act, the 2024
+contact course and the 2026 contact course.
+"""
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+
+from frist.runtime import engine
+from frist.runtime.timeline import build_timeline
+
+ROOT = Path(__file__).resolve().parent.parent
+
+REGIMES = ["2015-03-02", "2016-03-01", "2018-03-01", "2021-03-01", "2023-06-01", "2024-03-01", "2026-09-01"]
+AKASSER = ["FAK", "AKA", "FF", "other"]
+BENEFITS = ["dagpenge", "kontanthjaelp", "uddannelseshjaelp"]
+AGES = [22, 27, 35, 52, 62]
+INSURANCE = ["fulltime", "parttime"]
+
+
+def _selection(module, regime, akasse, benefit, age, insurance):
+    day = dt.date.fromisoformat(regime)
+    born = day.replace(year=day.year - age) - dt.timedelta(days=40)
+    document = {"person": {"birth_date": born.isoformat(), "benefit": benefit, "akasse": akasse,
+                           "insurance": insurance},
+                "events": [{"type": "registered", "date": regime}]}
+    timeline = build_timeline(document, module.BOOK["vocabulary"], "<combination>")
+    ctx = engine.Context(module.BOOK, timeline, day)
+    return engine.selected_versions(module.FAMILIES, module.RULES, module.APPLIES, ctx, day)
+
+
+COMBINATIONS = list(itertools.product(REGIMES, AKASSER, BENEFITS, AGES, INSURANCE))
+
+
+def test_every_combination_selects_exactly_one_version(module):
+    problems = []
+    for combination in COMBINATIONS:
+        for family, rules in _selection(module, *combination).items():
+            if len(rules) != 1:
+                problems.append(f"{combination}: {family} -> {rules or 'no version'}")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_every_family_and_every_version_is_selected_somewhere(module):
+    families, versions = set(), set()
+    for combination in COMBINATIONS:
+        for family, rules in _selection(module, *combination).items():
+            families.add(family)
+            versions.update(rules)
+    assert families == set(module.FAMILIES)
+    declared = {r.id for r in module.RULES if r.family}
+    assert declared - versions == set()
+
+
+@pytest.mark.parametrize("akasse, expected", [("FAK", "job-applications-fak"), ("FF", "job-applications-fak"),
+                                               ("other", "job-applications-fak"), ("AKA", "job-applications-aka")])
+def test_job_search_variant_by_akasse(module, akasse, expected):
+    # JS-2 (overview, fak-2024) against JS-3 (aka-guide); an a-kasse the book does not name gets JS-2
+    assert _selection(module, "2024-03-01", akasse, "dagpenge", 35, "fulltime")["job-search"] == [expected]
+
+
+@pytest.mark.parametrize("regime, expected", [
+    ("2016-03-01", "jobcenter-meetings-monthly-2015"), ("2021-03-01", "jobcenter-meetings-2020"),
+    ("2023-12-31", "jobcenter-meetings-2020"), ("2024-01-01", "contact-course-jobcenter-meetings"),
+    ("2026-06-30", "contact-course-jobcenter-meetings"), ("2026-07-01", "jobcenter-meetings-2026")])
+def test_jobcenter_meeting_version_by_registration_date(module, regime, expected):
+    assert _selection(module, regime, "FAK", "dagpenge", 35, "fulltime")["jobcenter-meetings"] == [expected]
+
+
+@pytest.mark.parametrize("benefit, cv, approval", [
+    ("dagpenge", "cv-on-jobnet", "cv-approval"),
+    ("kontanthjaelp", "cv-on-jobnet-cash-benefit", "cv-approval-jobcenter"),
+    ("uddannelseshjaelp", "cv-on-jobnet-cash-benefit", "cv-approval-jobcenter")])
+def test_cv_variants_by_target_group(module, benefit, cv, approval):
+    chosen = _selection(module, "2024-03-01", "FAK", benefit, 27, "fulltime")
+    assert (chosen["cv-deadline"], chosen["cv-approval"]) == ([cv], [approval])
+
+
+def test_dagpenge_families_do_not_cover_cash_benefit(module):
+    chosen = _selection(module, "2024-03-01", "FAK", "kontanthjaelp", 27, "fulltime")
+    assert set(chosen) == {"cv-deadline", "cv-approval"}
+
+
+def test_an_overlap_is_reported_as_ambiguous(tmp_path):
+    import frist
+    from frist.compiler import compile_rules
+
+    text = (ROOT / "rules.yaml").read_text("utf-8")
+    old = "applies: benefit is dagpenge and akasse is AKA\n    duty: \"at least 6 application"
+    assert text.count(old) == 1
+    path = tmp_path / "rules.yaml"
+    path.write_text(text.replace(old, old.replace("akasse is AKA", "akasse in [AKA, FAK]")), "utf-8")
+    (tmp_path / "catalog.yaml").write_text((ROOT / "catalog.yaml").read_text("utf-8"), "utf-8")
+    module = compile_rules(path, use_cache=False)
+    assert _selection(module, "2024-03-01", "FAK", "dagpenge", 35, "fulltime")["job-search"] == [
+        "job-applications-fak", "job-applications-aka"]
+    report = frist.check({"person": {"birth_date": "1989-01-01", "benefit": "dagpenge", "akasse": "FAK"},
+                          "events": [{"type": "registered", "date": "2024-03-01"}]}, rules=module, as_of="2024-03-10")
+    assert {"on": "2024-03-01", "family": "job-search", "rules": ["job-applications-fak", "job-applications-aka"]} \
+        in report.ambiguities()
+    assert "warning: job-search for the registration of 2024-03-01: AMBIGUOUS: job-applications-fak, " \
+           "job-applications-aka" in report.to_text()
