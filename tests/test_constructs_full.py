@@ -1,0 +1,186 @@
+"""The constructs added for the complete rule book, at their boundaries, on the shipped rules.
+
+Each test looks only at the rule it measures (and at the days that rule decides), so other
+rules of the shipped book may fire without disturbing it. Expected values come from the
+sources cited in each comment and the semantics table in the README.
+"""
+
+import pytest
+
+import frist
+from frist.compiler import compile_rules
+
+from conftest import d, one, results, unpaid_days
+
+REG = {"type": "registered", "date": "2024-03-01"}  # a Friday, 2024 contact course
+
+
+# SI-2 (ff-pjece §18): the a-kasse pays the first 14 days of sickness; `each sick lasts at most 14 days`
+@pytest.mark.parametrize("end, status", [("2024-04-14", "fulfilled"), ("2024-04-15", "violated")])
+def test_sickness_paid_for_14_days(run_full, end, status):
+    sick = {"type": "sick", "start": "2024-04-01", "end": end, "reported_on": "2024-04-01",
+            "well_reported_on": "2024-04-16" if end == "2024-04-15" else "2024-04-15"}
+    report = run_full([REG, sick], "2024-04-30")
+    result = one(report, "sick-days-paid")
+    assert result.status == status and result.deadline == d("2024-04-14")
+    if status == "violated":
+        assert result.violated_since == d("2024-04-15")
+    assert (d("2024-04-15") in unpaid_days(report)) is (status == "violated")  # day 15 only, `until its end`
+    assert d("2024-04-14") not in unpaid_days(report)
+
+
+# BP-8 (ff-pjece §13): more than 29.6 hours deducted in a week -> no dagpenge that week
+@pytest.mark.parametrize("hours, status", [(29.6, "fulfilled"), (29.7, "violated")])
+def test_minimum_payment(run_full, hours, status):
+    report = run_full([REG, {"type": "wage_work", "date": "2024-04-03", "hours": hours}], "2024-04-30")
+    result = one(report, "minimum-payment")
+    assert (result.instance, result.status) == ("week 2024-W14", status)
+    week = {d(f"2024-04-0{i}") for i in range(1, 8)}
+    assert (week <= unpaid_days(report)) is (status == "violated")
+    assert d("2024-03-31") not in unpaid_days(report) and d("2024-04-08") not in unpaid_days(report)
+
+
+# BP-4 (aka-guide): every 4 months of unemployment one day without dagpenge, unless more than 148 hours worked
+@pytest.mark.parametrize("hours, status", [(148, "violated"), (148.5, "fulfilled")])
+def test_karensdag(run_full, hours, status):
+    report = run_full([REG, {"type": "wage_work", "date": "2024-05-31", "hours": hours}], "2024-07-31")
+    first = results(report, "karensdag")[0]
+    assert first.instance == "registered 2024-03-01 period 1"
+    assert first.window == (d("2024-03-01"), d("2024-06-30")) and first.status == status
+    assert (d("2024-07-01") in unpaid_days(report)) is (status == "violated")  # Monday after the period
+    assert d("2024-07-02") not in unpaid_days(report)
+
+
+def test_karensdag_period_runs_on_cumulative_unemployment(run_full):
+    # registered 03-01..03-31 (31 days), again from 04-11: 4 months = 122 running days from 03-01,
+    # 31 before the gap and 91 after it -> 04-11 + 91 = 07-11, so the period ends 07-10
+    events = [REG, {"type": "deregistered", "date": "2024-04-01"}, {"type": "registered", "date": "2024-04-11"}]
+    report = run_full(events, "2024-07-31")
+    first = results(report, "karensdag")[0]
+    assert first.window == (d("2024-03-01"), d("2024-07-10"))
+    assert first.violated_since == d("2024-07-11")
+    assert d("2024-07-11") in unpaid_days(report) and d("2024-07-10") not in unpaid_days(report)
+
+
+# QU-3 (ff-pjece §22): a quarantine lapses 3 months after the job ended, or after 185 wage hours
+def test_quarantine_lapses_three_months_after_the_job_ended(run_full):
+    # quit Fri 2024-01-05, registered Mon 2024-03-25; lapses 2024-04-05. Business days while registered:
+    # 03-25, 03-26, 03-27, then Easter (03-28, 03-29, 04-01 are public holidays), 04-02, 04-03, 04-04
+    events = [{"type": "self_inflicted", "date": "2024-01-05", "what": "quit"},
+              {"type": "registered", "date": "2024-03-25"}]
+    report = run_full(events, "2024-05-31")
+    action = one(report, "quarantine-self-inflicted").actions[0]
+    assert action["served_days"] == 6 and action["days"] == 15 and action["lapsed_on"] == "2024-04-05"
+    served = {d(x) for x in ("2024-03-25", "2024-03-26", "2024-03-27", "2024-04-02", "2024-04-03", "2024-04-04")}
+    assert served <= unpaid_days(report) and d("2024-04-05") not in unpaid_days(report)
+
+
+def test_quarantine_lapses_after_185_wage_hours(run_full):
+    events = [{"type": "self_inflicted", "date": "2024-03-25", "what": "quit"},
+              {"type": "registered", "date": "2024-03-25"},
+              {"type": "wage_work", "date": "2024-03-27", "hours": 184},
+              {"type": "wage_work", "date": "2024-04-03", "hours": 1}]
+    action = one(run_full(events, "2024-05-31"), "quarantine-self-inflicted").actions[0]
+    # 185 hours reached on 04-03, so it lapses 04-04: served 03-25, 03-26, 03-27, 04-02, 04-03
+    assert (action["lapsed_on"], action["served_days"]) == ("2024-04-04", 5)
+
+
+# MT-15 (ff-pjece §18, aka-guide): no summons while reported sick or on a holiday notified in time
+@pytest.mark.parametrize("reported_on, status", [("2024-04-08", "waived"), ("2024-04-09", "violated")])
+def test_no_show_while_reported_sick_is_waived(run_full, reported_on, status):
+    events = [REG, {"type": "sick", "start": "2024-04-08", "end": "2024-04-12", "reported_on": reported_on,
+                    "well_reported_on": "2024-04-13"},
+              {"type": "meeting", "date": "2024-04-10", "held_by": "jobcenter", "kind": "job", "outcome": "no_show"}]
+    assert one(run_full(events, "2024-04-30"), "attend-meetings").status == status
+
+
+@pytest.mark.parametrize("notified_on, status", [("2024-06-17", "waived"), ("2024-06-18", "violated")])
+def test_no_show_on_a_holiday_notified_in_time_is_waived(run_full, notified_on, status):
+    events = [REG, {"type": "holiday", "start": "2024-07-01", "end": "2024-07-12", "notified_on": notified_on,
+                    "dagpenge_applied_on": "2024-05-01"},
+              {"type": "meeting", "date": "2024-07-03", "held_by": "jobcenter", "kind": "job", "outcome": "no_show"}]
+    report = run_full(events, "2024-07-31")
+    assert one(report, "attend-meetings").status == status
+    assert one(report, "holiday-notice").status == ("fulfilled" if status == "waived" else "violated")
+
+
+# REG-4 (ff-pjece §7): graduates have the right one month after the education ended (`until 1 month after ...`)
+def test_graduate_waiting_month(run_full):
+    events = [{"type": "education_finished", "date": "2024-02-20"}, {"type": "akasse_joined", "date": "2024-02-22"}, REG]
+    report = run_full(events, "2024-04-30", graduate=True)
+    assert one(report, "graduate-waiting-month").violated_since == d("2024-02-02")  # 03-01 - 1 month + 1 day
+    assert one(report, "join-akasse-after-education").status == "fulfilled"
+    unpaid = unpaid_days(report)
+    assert d("2024-03-01") in unpaid and d("2024-03-19") in unpaid and d("2024-03-20") not in unpaid
+
+
+# PAY-2 (aka-guide): the benefit card at the latest 1 month and 10 days after the payment month
+@pytest.mark.parametrize("received, status", [("2024-05-10", "fulfilled"), ("2024-05-11", "violated")])
+def test_benefit_card_compound_deadline(run_full, received, status):
+    events = [REG, {"type": "payment_period", "start": "2024-03-01", "end": "2024-03-31", "card_received": received}]
+    result = one(run_full(events, "2024-05-31", akasse="AKA"), "benefit-card-aka")
+    assert (result.deadline, result.status) == (d("2024-05-10"), status)
+
+
+def test_benefit_card_other_akasse_uses_three_months(run_full):
+    events = [REG, {"type": "payment_period", "start": "2024-03-01", "end": "2024-03-24", "card_received": "2024-06-25"}]
+    report = run_full(events, "2024-07-31", akasse="FF")
+    result = one(report, "benefit-card-3-months")
+    assert (result.deadline, result.status) == (d("2024-06-24"), "violated")
+    assert {d("2024-03-01"), d("2024-03-24")} <= unpaid_days(report) and d("2024-03-25") not in unpaid_days(report)
+
+
+# BP-1, BP-2 with a small benefit period, so the day it is used up can be counted by hand
+SMALL = """\
+frist: 1
+sources: {s: {title: t, publisher: p, year: 2024}}
+vocabulary:
+  person: {benefit: {type: enum, values: [dagpenge]}}
+  events:
+    registered: {kind: point}
+    deregistered: {kind: point}
+    wage_work: {kind: point, fields: {hours: {type: number}}}
+  states: {registered: {starts: registered, ends: deregistered}}
+parameters:
+  hours_per_day: {versions: [{from: 2015-01-01, value: 7.4, cite: {source: s, section: x}}]}
+rules:
+  - id: period
+    catalog: [BP-1]
+    title: {da: d, en: e}
+    cites: [{source: s, section: x}]
+    duty: "%s"
+    consequence: {effect: loss of right until more than 10 hours of wage_work within 1 month, text: {da: d, en: e}}
+"""
+
+
+def _small(tmp_path, duty, events, as_of):
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL % duty, "utf-8")
+    module = compile_rules(path, use_cache=False)
+    return frist.check({"person": {"benefit": "dagpenge"}, "events": events}, rules=module, as_of=as_of)
+
+
+def test_benefit_period_in_hours_with_work_deducted(tmp_path):
+    # Mon 2024-03-04 on; the week has 5 paid weekdays, 37 - 7.4 hours worked = 29.6 hours, 5.92 a day:
+    # 5.92, 11.84, 17.76, 23.68 >= 22.2 on Thursday 03-07, so the right is lost from Friday 03-08
+    events = [{"type": "registered", "date": "2024-03-04"}, {"type": "wage_work", "date": "2024-03-05", "hours": 7.4}]
+    report = _small(tmp_path, "at most 22.2 paid hours less wage_work within 2 weeks after first registered",
+                    events, "2024-03-20")
+    result = one(report, "period")
+    assert (result.status, result.violated_since) == ("violated", d("2024-03-08"))
+    assert d("2024-03-08") in unpaid_days(report) and d("2024-03-07") not in unpaid_days(report)
+
+
+def test_benefit_period_in_weeks(tmp_path):
+    # registered Wed 2024-03-06: W10 (Wed-Fri) is week 1, W11 week 2 -> used up on Fri 03-15
+    report = _small(tmp_path, "at most 2 paid weeks within 4 weeks after first registered",
+                    [{"type": "registered", "date": "2024-03-06"}], "2024-03-31")
+    result = one(report, "period")
+    assert (result.status, result.violated_since, result.detail["used"]) == ("violated", d("2024-03-16"), 2)
+
+
+def test_benefit_period_not_used_up(tmp_path):
+    report = _small(tmp_path, "at most 3 paid weeks within 4 weeks after first registered",
+                    [{"type": "registered", "date": "2024-03-06"}], "2024-03-14")
+    result = one(report, "period")
+    assert (result.status, result.detail["used"], result.deadline) == ("pending", 2, d("2024-04-02"))
