@@ -420,7 +420,7 @@ class Lapse(Node):
 @dataclass(frozen=True, slots=True)
 class Suspension(Node):
     during: str | None
-    start: str  # anchor | violation
+    start: str  # anchor | violation | deadline
     until: Node
     span: Span | None = _span()
 

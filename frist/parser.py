@@ -389,6 +389,9 @@ class _ToAst(Transformer):
     def from_violation(self, meta, c):
         return "violation"
 
+    def from_deadline(self, meta, c):
+        return "deadline"
+
     def suspension(self, meta, c):
         during = c[0] if len(c) == 3 else None
         start, until = c[-2], c[-1]

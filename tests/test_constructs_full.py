@@ -184,3 +184,15 @@ def test_benefit_period_not_used_up(tmp_path):
                     [{"type": "registered", "date": "2024-03-06"}], "2024-03-14")
     result = one(report, "period")
     assert (result.status, result.detail["used"], result.deadline) == ("pending", 2, d("2024-04-02"))
+
+
+# SI-3 (ff-pjece §18): report well on the first day well; dagpenge resume from the day reported
+@pytest.mark.parametrize("reported, unpaid", [("2024-04-06", []), ("2024-04-08", ["2024-04-06", "2024-04-07"])])
+def test_report_well(run_full, reported, unpaid):
+    sick = {"type": "sick", "start": "2024-04-02", "end": "2024-04-05", "reported_on": "2024-04-02",
+            "well_reported_on": reported}
+    report = run_full([REG, sick], "2024-04-30")
+    result = one(report, "report-well")
+    assert result.deadline == d("2024-04-06") and result.status == ("violated" if unpaid else "fulfilled")
+    days = unpaid_days(report)
+    assert {d(x) for x in unpaid} <= days and d(reported) not in days and d("2024-04-05") not in days

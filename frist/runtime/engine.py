@@ -736,7 +736,7 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
         return
     if kind == "suspension":
         _, during, start_at, until = effect
-        start = anchor_date if start_at == "anchor" else day
+        start = {"anchor": anchor_date, "deadline": result.deadline}.get(start_at) or day
         end = _until(ctx, until, start, late, anchor_end)
         ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
         result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
