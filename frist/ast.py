@@ -243,6 +243,23 @@ class FirstEvent(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Never(Node):
+    """``no wrong_information``: every such event breaks the duty on its day."""
+
+    target: Match
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAmount(Node):
+    """``wrong_information.quarantine_hours``: a number the anchoring event carries."""
+
+    event: str
+    field: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class EachLasts(Node):
     """``each sick lasts at most 14 days``: broken from the first day beyond."""
 
@@ -427,7 +444,7 @@ class Suspension(Node):
 
 @dataclass(frozen=True, slots=True)
 class Quarantine(Node):
-    hours: Number | Param
+    hours: Number | Param | FieldAmount
     unit: str
     lapse: Lapse | None = None
     span: Span | None = _span()

@@ -210,7 +210,8 @@ class _Lowerer:
                 lapse_ir = Tuple((_duration(lapse.after), _amount(lapse.hours) if lapse.hours is not None else Const(None),
                                   Const(lapse.target.event if lapse.target else None),
                                   self.pred(lapse.target.where) if lapse.target else Const(None)))
-            return Tuple((Const("quarantine"), _amount(node.hours), lapse_ir))
+            hours = Const(("field", node.hours.field)) if isinstance(node.hours, ast.FieldAmount) else _amount(node.hours)
+            return Tuple((Const("quarantine"), hours, lapse_ir))
         if isinstance(node, ast.WeekSuspension):
             return Tuple((Const("week"),))
         if isinstance(node, ast.DaysOff):
@@ -292,6 +293,9 @@ class _Lowerer:
             kw.update(every=_duration(d.every), clock=Const(d.clock), anchor=self.anchor(d.anchor),
                       hours=_amount(d.hours), target=self.target(d.target), effect=effect)
             return Call("periodic_hours", tuple(kw.items()))
+        if isinstance(d, ast.Never):
+            kw.update(target=self.target(d.target), effect=effect)
+            return Call("never", tuple(kw.items()))
         if isinstance(d, ast.EachLasts):
             kw.update(target=self.target(d.target), at_most=_duration(d.at_most), exceptions=self.exceptions(),
                       effect=effect)

@@ -326,6 +326,12 @@ class _ToAst(Transformer):
         anchor, hours, target = rest
         return ast.PeriodicHours(every, clock, anchor, hours, target, self.s(meta))
 
+    def never(self, meta, c):
+        return ast.Never(c[0], self.s(meta))
+
+    def field_amount(self, meta, c):
+        return ast.FieldAmount(str(c[0]), str(c[1]), self.s(meta))
+
     def each_lasts(self, meta, c):
         return ast.EachLasts(c[0], c[1], self.s(meta))
 

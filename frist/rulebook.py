@@ -525,6 +525,9 @@ class _Checker:
             self.match(node.target)
             self.hours_field(node.target, node.span)
             return self.anchor(node.anchor)
+        if isinstance(node, ast.Never):
+            self.match(node.target, derived_ok=False)
+            return node.target.event
         if isinstance(node, ast.EachLasts):
             spec = self.event(node.target.event, node.target.span)
             if spec is not None:
@@ -604,7 +607,10 @@ class _Checker:
             if "registered" not in self.book.vocabulary["states"]:
                 self.err("this effect needs the state `registered`", node.span)
         elif isinstance(node, ast.Quarantine):
-            self.amount(node.hours)
+            if isinstance(node.hours, ast.FieldAmount):
+                self.field_amount(node.hours, duty)
+            else:
+                self.amount(node.hours)
             if node.lapse is not None:
                 self.duration(node.lapse.after)
                 if node.lapse.target is not None:
@@ -634,6 +640,18 @@ class _Checker:
                 isinstance(node, ast.Ladder)):
             if "registered" not in self.events:
                 self.err("this effect needs the event type `registered`", node.span)
+
+    def field_amount(self, node: ast.FieldAmount, duty):
+        anchor = getattr(getattr(duty, "anchor", None), "event", None) or getattr(getattr(duty, "target", None), "event", None)
+        if node.event != anchor:
+            self.err(f"`{node.event}.{node.field}`: an amount can only come from the duty's own event `{anchor}`",
+                     node.span, f"write `{anchor}.<field>`" if anchor else None)
+            return
+        spec = self.events.get(node.event, {}).get("fields", {}).get(node.field)
+        if spec is None or spec["type"] not in ("number", "integer"):
+            self.err(f"`{node.event}` has no number field `{node.field}`", node.span,
+                     did_you_mean(node.field, [k for k, v in self.events.get(node.event, {}).get("fields", {}).items()
+                                               if v["type"] in ("number", "integer")]))
 
     def until(self, node, duty):
         if isinstance(node, ast.UntilOffset):

@@ -196,3 +196,27 @@ def test_report_well(run_full, reported, unpaid):
     assert result.deadline == d("2024-04-06") and result.status == ("violated" if unpaid else "fulfilled")
     days = unpaid_days(report)
     assert {d(x) for x in unpaid} <= days and d(reported) not in days and d("2024-04-05") not in days
+
+
+# QU-4 (ff-pjece §35): wrong information -> a quarantine of 20 to 962 hours, the length the a-kasse decided
+def test_wrong_information_quarantine_takes_its_hours_from_the_event(run_full):
+    events = [REG, {"type": "wrong_information", "date": "2024-04-08", "quarantine_hours": 37}]
+    report = run_full(events, "2024-05-31")
+    result = one(report, "wrong-information")
+    assert (result.status, result.violated_since) == ("violated", d("2024-04-08"))
+    action = result.actions[0]
+    assert (action["hours"], action["days"], action["from"], action["until"]) == (37, 5, "2024-04-08", "2024-04-12")
+    assert {d(f"2024-04-{x:02d}") for x in range(8, 13)} <= unpaid_days(report)
+    assert d("2024-04-15") not in unpaid_days(report)
+
+
+def test_no_wrong_information_is_fulfilled(run_full):
+    result = one(run_full([REG], "2024-05-31"), "wrong-information")
+    assert (result.status, result.instance) == ("fulfilled", "no wrong_information up to 2024-05-31")
+
+
+def test_only_quarantines_for_self_inflicted_unemployment_count_towards_two(run_full):
+    # QU-2 (ff-pjece §22) is about quarantines for self-inflicted unemployment; a QU-4 quarantine is not one
+    events = [REG, {"type": "wrong_information", "date": "2024-04-08", "quarantine_hours": 20},
+              {"type": "self_inflicted", "date": "2024-06-03", "what": "refused_job"}]
+    assert one(run_full(events, "2024-09-30"), "two-quarantines").status == "fulfilled"

@@ -1,7 +1,8 @@
 """Versions and variants: for every regime, a-kasse, target group, age and insurance,
 exactly one version of each family of rules applies.
 
-The regimes are registration dates inside each period the rule book distinguishes:
+The regimes are registration dates inside each period the rule book distinguishes
+(graduate or not is a further variant, for the benefit period):
 before the 2015 reform's 1 July 2015, the 2015-reform years before and after the
 2017 reform, the 2020 employment act, the 2023 digital-meetings act, the 2024
 contact course and the 2026 contact course.
@@ -23,20 +24,21 @@ AKASSER = ["FAK", "AKA", "FF", "other"]
 BENEFITS = ["dagpenge", "kontanthjaelp", "uddannelseshjaelp"]
 AGES = [22, 27, 35, 52, 62]
 INSURANCE = ["fulltime", "parttime"]
+GRADUATE = [False, True]
 
 
-def _selection(module, regime, akasse, benefit, age, insurance):
+def _selection(module, regime, akasse, benefit, age, insurance, graduate=False):
     day = dt.date.fromisoformat(regime)
     born = day.replace(year=day.year - age) - dt.timedelta(days=40)
     document = {"person": {"birth_date": born.isoformat(), "benefit": benefit, "akasse": akasse,
-                           "insurance": insurance},
+                           "insurance": insurance, "graduate": graduate},
                 "events": [{"type": "registered", "date": regime}]}
     timeline = build_timeline(document, module.BOOK["vocabulary"], "<combination>")
     ctx = engine.Context(module.BOOK, timeline, day)
     return engine.selected_versions(module.FAMILIES, module.RULES, module.APPLIES, ctx, day)
 
 
-COMBINATIONS = list(itertools.product(REGIMES, AKASSER, BENEFITS, AGES, INSURANCE))
+COMBINATIONS = list(itertools.product(REGIMES, AKASSER, BENEFITS, AGES, INSURANCE, GRADUATE))
 
 
 def test_every_combination_selects_exactly_one_version(module):
@@ -86,6 +88,14 @@ def test_cv_variants_by_target_group(module, benefit, cv, approval):
 def test_dagpenge_families_do_not_cover_cash_benefit(module):
     chosen = _selection(module, "2024-03-01", "FAK", "kontanthjaelp", 27, "fulltime")
     assert set(chosen) == {"cv-deadline", "cv-approval"}
+
+
+@pytest.mark.parametrize("regime, graduate, expected", [
+    ("2016-03-01", True, "benefit-period-weeks-fulltime"), ("2018-03-01", True, "benefit-period-graduate-2017"),
+    ("2023-04-30", True, "benefit-period-graduate-2017"), ("2023-05-01", True, "benefit-period-graduate-2023"),
+    ("2023-05-01", False, "benefit-period-hours-fulltime")])
+def test_benefit_period_version_by_date_and_graduate(module, regime, graduate, expected):
+    assert _selection(module, regime, "FAK", "dagpenge", 27, "fulltime", graduate)["benefit-period"] == [expected]
 
 
 def test_an_overlap_is_reported_as_ambiguous(tmp_path):

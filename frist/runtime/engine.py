@@ -118,10 +118,11 @@ class Context:
                 return events[k]
         return None
 
-    def emit(self, etype: str, day: Date, rule: str) -> None:
-        """Add a derived event (e.g. a quarantine) that later rules can count."""
+    def emit(self, etype: str, day: Date, rule: str, cause: str | None = None) -> None:
+        """Add a derived event (e.g. a quarantine) that later rules can count; ``cause``
+        is the type of the event that brought it."""
         events = list(self.by_type.get(etype, ()))
-        events.append(Event(etype, day, None, {"rule": rule}, -1))
+        events.append(Event(etype, day, None, {"rule": rule, "cause": cause}, -1))
         events.sort(key=lambda e: e.date)
         self.by_type[etype] = events
         self._dates.pop(etype, None)
@@ -714,14 +715,15 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
             result.status, result.violated_since = VIOLATED, event.date
             result.fulfilled_by.append(event)
             if effect is not None:
-                apply_effect(ctx, result, effect, event.date, None, violation=event.date, anchor_end=event.end)
+                apply_effect(ctx, result, effect, event.date, None, violation=event.date, anchor_end=event.end,
+                             anchor_event=event)
         ctx.add(result)
     if not found:
         not_applicable(ctx, rule, _why_not(ctx, rule, [a for a, _ in pairs], applies))
 
 
 # ====================================================================== effects
-def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_end=None):
+def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_end=None, anchor_event=None):
     """Turn a broken duty's effect into benefit effects and derived events."""
     kind = effect[0]
     day = violation or result.violated_since
@@ -757,7 +759,11 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
         result.actions.append({"action": "no dagpenge", "days": [d.isoformat() for d in days]})
         return
     if kind == "quarantine":
-        hours = ctx.amount(effect[1], day)
+        spec = effect[1]
+        if isinstance(spec, tuple) and spec[0] == "field":  # hours the anchoring event carries
+            hours = (anchor_event.get(spec[1]) if anchor_event is not None else None) or 0
+        else:
+            hours = ctx.amount(spec, day)
         per_day = ctx.param("hours_per_day", day)
         needed = math.ceil(hours / per_day - 1e-9)
         limit, lapsed = ctx.as_of, None
@@ -766,7 +772,7 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
             if lapsed is not None:
                 limit = min(limit, lapsed - ONE_DAY)
         days = _registered_business_days(ctx, day, needed, limit)
-        ctx.emit(rule.emits or "quarantine", day, rule.id)
+        ctx.emit(rule.emits or "quarantine", day, rule.id, anchor_event.type if anchor_event is not None else None)
         served = len(days)
         ctx.effects.append(Effect("quarantine", days[0] if days else day, days[-1] if days else None, rule.id,
                                   f"quarantine of {hours} hours (`{rule.id}`)", days=frozenset(days)))
@@ -852,6 +858,27 @@ def trailing_windows(ctx, events, within):
 
 
 # ====================================================================== periods, hours and benefit periods
+def never(ctx, rule, *, target, applies=None, effect=None):
+    """``no X``: every X (that the rule covers) breaks the duty on its own day."""
+    _, ttype, tpred = target
+    found = False
+    for e in ctx.events(ttype):
+        if (tpred is not None and not tpred(ctx, e)) or not ctx.valid(rule, e.date) \
+                or (applies is not None and not applies(ctx, e.date)):
+            continue
+        found = True
+        result = Result(rule, instance_name(e), VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
+        result.fulfilled_by.append(e)
+        if effect is not None:
+            apply_effect(ctx, result, effect, e.date, None, violation=e.date, anchor_end=e.end, anchor_event=e)
+        ctx.add(result)
+    if not found:
+        if applies is not None and not applies(ctx, ctx.as_of):
+            not_applicable(ctx, rule, "the person is not covered (see `applies`)")
+        else:
+            ctx.add(Result(rule, f"no {ttype} up to {ctx.as_of.isoformat()}", FULFILLED))
+
+
 def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effect=None):
     """``each P lasts at most D``: a period beyond D is broken from its first day beyond."""
     _, ttype, tpred = target
