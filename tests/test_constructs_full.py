@@ -220,3 +220,19 @@ def test_only_quarantines_for_self_inflicted_unemployment_count_towards_two(run_
     events = [REG, {"type": "wrong_information", "date": "2024-04-08", "quarantine_hours": 20},
               {"type": "self_inflicted", "date": "2024-06-03", "what": "refused_job"}]
     assert one(run_full(events, "2024-09-30"), "two-quarantines").status == "fulfilled"
+
+
+# BP-7 (ff-pjece §30): supplementary dagpenge beside a side business for at most 78 weeks in all
+@pytest.mark.parametrize("end, status", [("2025-06-29", "fulfilled"), ("2025-07-01", "violated")])
+def test_side_business_limit_counts_weeks_in_all(run_full, end, status):
+    # Monday 2024-01-01 + 78 weeks = Monday 2025-06-30: the 79th week of the business
+    events = [{"type": "registered", "date": "2024-01-01"}, {"type": "side_business", "start": "2024-01-01", "end": end}]
+    report = run_full(events, "2025-07-31")
+    result = one(report, "side-business-limit")
+    assert result.status == status
+    if status == "violated":
+        assert result.violated_since == d("2025-06-30") and result.detail["used"] == 79
+        assert {d("2025-06-30"), d("2025-07-01")} <= unpaid_days(report)  # no dagpenge beside the business
+        assert d("2025-07-02") not in unpaid_days(report)  # the business ended on 07-01
+    else:
+        assert result.detail["used"] == 78

@@ -635,7 +635,7 @@ def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=N
     lo_index = 0
     broken = None
     for i, monday in enumerate(weeks):
-        horizon = ctx.shift(monday + ONE_DAY * 7, within, sign=-1)
+        horizon = Date.min if within is None else ctx.shift(monday + ONE_DAY * 7, within, sign=-1)
         while weeks[lo_index] < horizon:
             lo_index += 1
         used = i - lo_index + 1
@@ -647,7 +647,7 @@ def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=N
     result = Result(rule, f"{state} from {weeks[0].isoformat()}", FULFILLED, (weeks[0], ctx.as_of), None,
                     detail={"limit": cap, "unit": unit})
     if broken is None:
-        horizon = ctx.shift(week_start(ctx.as_of) + ONE_DAY * 7, within, sign=-1)
+        horizon = Date.min if within is None else ctx.shift(week_start(ctx.as_of) + ONE_DAY * 7, within, sign=-1)
         result.detail["used"] = sum(1 for w in weeks if w >= horizon)
     else:
         monday, used, cap = broken
