@@ -172,11 +172,13 @@ def test_benefit_period_in_hours_with_work_deducted(tmp_path):
 
 
 def test_benefit_period_in_weeks(tmp_path):
-    # registered Wed 2024-03-06: W10 (Wed-Fri) is week 1, W11 week 2 -> used up on Fri 03-15
+    # registered Wed 2024-03-06: W10 (Wed-Fri) is week 1, W11 week 2, used as a whole week (ff-pjece §24.1:
+    # "én af de 104 uger, hver gang du i en uge får udbetalt dagpenge") -> the right is lost from Mon 03-18
     report = _small(tmp_path, "at most 2 paid weeks within 4 weeks after first registered",
                     [{"type": "registered", "date": "2024-03-06"}], "2024-03-31")
     result = one(report, "period")
-    assert (result.status, result.violated_since, result.detail["used"]) == ("violated", d("2024-03-16"), 2)
+    assert (result.status, result.violated_since, result.detail["used"]) == ("violated", d("2024-03-18"), 2)
+    assert d("2024-03-17") not in unpaid_days(report) and d("2024-03-18") in unpaid_days(report)
 
 
 def test_benefit_period_not_used_up(tmp_path):

@@ -995,7 +995,8 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
     Every weekday (Monday to Friday) on which dagpenge are payable, or on which a
     quarantine is served, uses ``hours_per_day`` hours; hours of X worked in a week
     are deducted from that week's hours.  In weeks, any week with such a day uses
-    one week.  When the period is used up, the effect applies from the next day.
+    one week, and a week used up ends on its Sunday.  When the period is used up, the
+    effect applies from the next day.
     """
     etype, _, first, apred = anchor
     anchors = anchor_events(ctx, etype, first, apred)
@@ -1021,10 +1022,10 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
                         week_days.append(d)
                 d += ONE_DAY
             if week_days:
-                if unit == "week":
+                if unit == "week":  # the week is used as a whole, Monday to Sunday
                     used += 1
                     if used >= cap:
-                        exhausted = week_days[-1]
+                        exhausted = monday + ONE_DAY * 6
                 else:
                     worked = 0.0
                     if less is not None:
