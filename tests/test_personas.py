@@ -71,6 +71,12 @@ def test_there_are_enough_personas():
     assert len(PERSONAS) >= 20
 
 
+def test_the_examples_readme_describes_every_persona():
+    text = (EXAMPLES / "README.md").read_text("utf-8")
+    names = [p.name.split(".")[0] for p in PERSONAS]
+    assert [n for n in names if f"| `{n}` |" not in text] == []
+
+
 # rules no persona reaches, each with the test that exercises it instead
 ONLY_IN_CONSTRUCT_TESTS = {
     "side-business-limit": "needs 78 weeks of a side business; tested in test_constructs_full.py",
