@@ -151,8 +151,8 @@ def module_ast(book: RuleBook, rules: list) -> py.Module:
         _value(dict(r.call.kwargs)["applies"]) for r in sorted(rules, key=lambda r: r.index)], ctx=py.Load())))
     families = {}
     for fid, (doc, applies) in book.families.items():
-        pred = ir.Pred("day", ir._Lowerer(book, None).cond(applies, "day")) if applies is not None else ir.Const(None)
-        families[fid] = py.Tuple(elts=[_const(doc["title"]["en"]), _value(pred), _const(doc.get("from")),
+        families[fid] = py.Tuple(elts=[_const(doc["title"]["en"]), _value(ir.person_predicate(book, applies)),
+                                       _const(doc.get("from")),
                                        _const(doc.get("until"))], ctx=py.Load())
     body.append(py.Assign(targets=[_name("FAMILIES", py.Store())],
                           value=py.Dict(keys=[_const(k) for k in families], values=list(families.values()))))

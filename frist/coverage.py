@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Collector, FristError, RuleBookError, Span
+from .errors import Collector, Diagnostic, FristError, RuleBookError, Span
 from .rulebook import RuleBook
 from .source import DEFAULT_LIMITS, read_file, span_of
 
-DUTY_KINDS = frozenset("ORQWCSP")
+KINDS = tuple("ORQWCSPI")
 
 
 @dataclass
@@ -98,14 +98,9 @@ def catalog_path(book: RuleBook, override: str | None = None) -> Path:
         return Path(override)
     name = book.doc.get("catalog")
     if not name:
-        raise FristError(_diag("the rule book names no catalog", Span(book.path, 1, 1),
-                               "add `catalog: catalog.yaml` to the rule book, or pass --catalog"))
+        raise FristError(Diagnostic("the rule book names no catalog", Span(book.path, 1, 1),
+                                    hint="add `catalog: catalog.yaml` to the rule book, or pass --catalog"))
     return Path(book.path).parent / name
-
-
-def _diag(message, span, hint=None):
-    from .errors import Diagnostic
-    return Diagnostic(message, span, hint=hint)
 
 
 def load_catalog(path: Path) -> list:
@@ -117,14 +112,18 @@ def load_catalog(path: Path) -> list:
                    hint="see catalog.yaml")
         errors.raise_if_any()
     out, seen = [], set()
-    for entry in items:
+    for i, entry in enumerate(items):
         if not isinstance(entry, dict) or not {"id", "kind"} <= set(entry):
-            errors.add("a catalog item needs `id` and `kind`", span_of(entry) or span_of(items), hint="e.g. {id: CV-1, kind: [O, S]}")
+            errors.add("a catalog item needs `id` and `kind`", span_of(items, i), hint="e.g. {id: CV-1, kind: [O, S]}")
             continue
         if entry["id"] in seen:
             errors.add(f"duplicate catalog ID `{entry['id']}`", span_of(entry, "id"))
         seen.add(entry["id"])
         kinds = tuple(entry["kind"]) if isinstance(entry["kind"], list) else (entry["kind"],)
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            errors.add(f"catalog item `{entry['id']}` has unknown kind `{unknown[0]}`", span_of(entry, "kind"),
+                       hint="kinds are " + ", ".join(KINDS))
         out.append(Item(entry["id"], kinds, entry.get("area", ""), entry.get("title", "")))
     errors.raise_if_any()
     return out

@@ -91,6 +91,11 @@ def lower(book: RuleBook) -> list:
     return [_Lowerer(book, rule).rule() for rule in book.rules]
 
 
+def person_predicate(book: RuleBook, node) -> Pred | Const:
+    """A condition on person facts (``applies``) lowered on its own, e.g. a family's domain."""
+    return Const(None) if node is None else Pred("day", _Lowerer(book, None).cond(node, "day"))
+
+
 def _duration(node):
     if node is None:
         return Const(None)

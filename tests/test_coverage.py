@@ -104,3 +104,19 @@ def test_an_unknown_family_is_located_with_a_hint(tmp_path):
         load(path)
     d = info.value.diagnostics[0]
     assert d.message == "unknown family `job-serch`" and "job-search" in d.hint
+
+
+def test_a_broken_catalog_gets_located_errors(tmp_path, capsys):
+    (tmp_path / "catalog.yaml").write_text("items:\n  - {id: CV-1}\n  - 3\n  - {id: CV-2, kind: [O, X]}\n", "utf-8")
+    (tmp_path / "rules.yaml").write_text((ROOT / "rules.yaml").read_text("utf-8"), "utf-8")
+    code, out, err = run_cli(["coverage", tmp_path / "rules.yaml"], capsys)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "catalog.yaml:2:5: error: a catalog item needs `id` and `kind`" in err
+    assert "catalog.yaml:3:5: error: a catalog item needs `id` and `kind`" in err
+    assert "catalog.yaml:4:22: error: catalog item `CV-2` has unknown kind `X`" in err
+
+
+def test_a_missing_catalog_is_an_error_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "rules.yaml").write_text((ROOT / "rules.yaml").read_text("utf-8"), "utf-8")
+    code, _, err = run_cli(["coverage", tmp_path / "rules.yaml"], capsys)
+    assert code == 2 and "catalog.yaml:1:1: error: cannot read file" in err and "Traceback" not in err

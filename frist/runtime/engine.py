@@ -318,7 +318,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
     found = False
     anchors = anchor_events(ctx, etype, first, pred)
     for a in anchors:
-        if by_field and fieldname is not None and a.get(fieldname) is None:
+        if fieldname is not None and a.get(fieldname) is None:
             continue  # an optional date field left out: no deadline to judge
         if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
             continue
@@ -973,20 +973,23 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
         not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
 
 
-def day_reasons(ctx: Context, day: Date) -> list:
-    """Why dagpenge are not payable on ``day`` (empty: payable), from the effects so far."""
-    reasons = []
-    if not ctx.in_state("registered", day):
-        reasons.append("not registered as unemployed")
+def day_effects(ctx: Context, day: Date) -> list:
+    """The effects that stop dagpenge on ``day``, from those applied so far."""
+    found = []
     for effect in ctx.effects:
         if effect.days is not None:
             if day in effect.days:
-                reasons.append(effect.reason)
-            continue
-        if effect.start <= day and (effect.end is None or day <= effect.end):
+                found.append(effect)
+        elif effect.start <= day and (effect.end is None or day <= effect.end):
             if effect.during is None or ctx.in_state(effect.during, day):
-                reasons.append(effect.reason)
-    return reasons
+                found.append(effect)
+    return found
+
+
+def day_reasons(ctx: Context, day: Date) -> list:
+    """Why dagpenge are not payable on ``day`` (empty: payable)."""
+    reasons = [] if ctx.in_state("registered", day) else ["not registered as unemployed"]
+    return reasons + [e.reason for e in day_effects(ctx, day)]
 
 
 def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=None, effect=None):
@@ -1016,9 +1019,9 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
             week_days = []
             d = max(day, monday)
             while d <= min(monday + ONE_DAY * 6, last):
-                if d.weekday() < 5:
-                    reasons = day_reasons(ctx, d)
-                    if not reasons or all(r.startswith("quarantine") for r in reasons):
+                if d.weekday() < 5 and ctx.in_state("registered", d):
+                    # a day paid, or a day of quarantine served, uses the benefit period (BP-2)
+                    if all(e.kind == "quarantine" for e in day_effects(ctx, d)):
                         week_days.append(d)
                 d += ONE_DAY
             if week_days:
