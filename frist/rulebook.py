@@ -258,6 +258,15 @@ def _order(book: RuleBook) -> list:
     return emitters + others + last
 
 
+def _duty_event(duty) -> str | None:
+    """The event type a duty's instances stand for: its anchor, or the event it judges."""
+    for part in ("anchor", "target"):
+        event = getattr(getattr(duty, part, None), "event", None)
+        if event is not None:
+            return event
+    return None
+
+
 class _Checker:
     """Parses each rule's rule-language text and resolves its names."""
 
@@ -642,7 +651,7 @@ class _Checker:
                 self.err("this effect needs the event type `registered`", node.span)
 
     def field_amount(self, node: ast.FieldAmount, duty):
-        anchor = getattr(getattr(duty, "anchor", None), "event", None) or getattr(getattr(duty, "target", None), "event", None)
+        anchor = _duty_event(duty)
         if node.event != anchor:
             self.err(f"`{node.event}.{node.field}`: an amount can only come from the duty's own event `{anchor}`",
                      node.span, f"write `{anchor}.<field>`" if anchor else None)
@@ -658,7 +667,7 @@ class _Checker:
             self.duration(node.offset)
             self.event(node.event, node.span, derived_ok=True)
         elif isinstance(node, ast.UntilEnd):
-            event = getattr(getattr(duty, "anchor", None), "event", None) or getattr(getattr(duty, "target", None), "event", None)
+            event = _duty_event(duty)
             if event is None or self.events.get(event, {}).get("kind") != "period":
                 self.err("`until its end` needs a duty anchored on a period event", node.span,
                          "anchor the duty on a period (e.g. `holiday`), or use `until fulfilled`")
