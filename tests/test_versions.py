@@ -117,3 +117,22 @@ def test_an_overlap_is_reported_as_ambiguous(tmp_path):
         in report.ambiguities()
     assert "warning: job-search for the registration of 2024-03-01: AMBIGUOUS: job-applications-fak, " \
            "job-applications-aka" in report.to_text()
+
+
+@pytest.mark.parametrize("regime", REGIMES)
+def test_checking_a_persona_of_each_combination_reports_one_version_per_family(module, regime):
+    # the same question through frist.check: the report's `versions` for a person of each a-kasse and target group
+    import frist
+
+    for akasse, benefit in itertools.product(AKASSER, BENEFITS):
+        document = {"person": {"birth_date": "1985-06-15", "benefit": benefit, "akasse": akasse},
+                    "events": [{"type": "unemployed", "date": regime}, {"type": "registered", "date": regime},
+                               {"type": "cv_created", "date": regime}]}
+        day = dt.date.fromisoformat(regime)
+        report = frist.check(document, rules=module, as_of=day + dt.timedelta(days=200))
+        assert report.versions and report.ambiguities() == [], (akasse, benefit, report.ambiguities())
+        chosen = {v["family"]: v["rules"] for v in report.versions}
+        if benefit == "dagpenge":
+            assert chosen["job-search"] == ["job-applications-aka" if akasse == "AKA" else "job-applications-fak"]
+        else:
+            assert set(chosen) == {"cv-deadline", "cv-approval"}
