@@ -3,7 +3,7 @@
 Exit codes:
   0  success
   1  ``check --strict``: at least one duty is violated; ``coverage``: a catalog
-     item is neither encoded nor explained
+     item is neither encoded nor explained; ``lint``: an error was found
   2  the rule book (or another input file) is invalid, or the command line is wrong
   3  the timeline is invalid
   4  checking failed (e.g. ambiguous date arithmetic the rule book does not round)
@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__
 from .compiler import compile_rules, compile_source
 from .coverage import catalog_path, coverage, load_catalog
+from .lint import lint
 from .errors import FristError
 from .report import check
 from .rulebook import load
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check the rule book and report every problem")
     p.add_argument("rules")
 
+    p = sub.add_parser("lint", help="check the rule book for overlaps, gaps, ambiguous and impossible deadlines")
+    p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--strict", action="store_true", help="exit with 1 on warnings the rule book does not explain, too")
+
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
     p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
     p.add_argument("--catalog", default=None, help="catalog file (default: the one the rule book names)")
@@ -78,6 +84,19 @@ def _run(args) -> int:
         print(f"{args.rules}: ok — {len(book.rules)} rules, {len(book.events)} event types, "
               f"{len(book.parameters)} parameters")
         return EXIT_OK
+    if args.command == "lint":
+        findings = lint(load(args.rules))
+        errors = [f for f in findings if f.severity == "error"]
+        warnings = [f for f in findings if f.severity == "warning" and not f.explained]
+        if args.format == "json":
+            json.dump({"findings": [f.to_json() for f in findings]}, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            for f in findings:
+                print(f.format())
+            explained = len(findings) - len(errors) - len(warnings)
+            print(f"{args.rules}: {len(errors)} error(s), {len(warnings)} warning(s), {explained} explained")
+        return EXIT_VIOLATIONS if errors or (args.strict and warnings) else EXIT_OK
     if args.command == "coverage":
         book = load(args.rules)
         result = coverage(book, load_catalog(catalog_path(book, args.catalog)))

@@ -43,6 +43,11 @@ def compile_source(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> str:
     return codegen.generate(rulebook.load(path, limits))
 
 
+def compile_rulebook(book: rulebook.RuleBook) -> ModuleType:
+    """The checker module for an already loaded rule book (no cache)."""
+    return load_module(codegen.generate(book), "frist_rules_loaded", f"<frist {book.path}>")
+
+
 def compile_rules(path: str | Path, *, use_cache: bool = True, limits: Limits = DEFAULT_LIMITS) -> ModuleType:
     """The checker module for a rule book, from the cache when it is fresh."""
     document, text = read_file(path, limits)
