@@ -108,3 +108,16 @@ def test_an_explained_warning_does_not_fail_strict(tmp_path, capsys):
     path.write_text(text, "utf-8")
     code, out, _ = run_cli(["lint", path, "--strict"], capsys)
     assert code == 0 and "0 error(s), 0 warning(s), 1 explained" in out
+
+
+def test_a_backwards_window_is_never_met_and_impossible():
+    path = BROKEN / "window-backwards.yaml"
+    findings = lint(load(path))
+    assert [(f.code, f.severity) for f in findings] == [("impossible-deadlines", "error"), ("never-met", "warning")]
+    assert findings[1].counterexample == {"opens": "84 days", "closes": "62 days"}
+    assert "22 day(s) before itself" in findings[0].counterexample["chain"]
+
+
+def test_a_duty_met_by_its_own_anchor_is_never_broken():
+    findings = lint(load(BROKEN / "met-by-its-anchor.yaml"))
+    assert [(f.code, f.message) for f in findings] == [("never-broken", "`register-again` is met by its own anchor")]
