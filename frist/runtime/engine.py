@@ -620,6 +620,8 @@ def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=N
     in the W weeks ending with it."""
     weeks = []
     for start, end in ctx.spells(state):
+        if start > ctx.as_of:
+            break  # spells are in date order; one that has not begun uses no week yet
         day = week_start(start)
         last = min(end, ctx.as_of) if end is not None else ctx.as_of
         while day <= last:
@@ -682,7 +684,9 @@ def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None)
     if not broke:
         horizon = ctx.shift(ctx.as_of, within, sign=-1)
         used = sum(1 for e in events if e.date > horizon)
-        ctx.add(Result(rule, f"{ttype} within {within[0]} {within[1]}s up to {ctx.as_of.isoformat()}", FULFILLED,
+        spec = ctx.duration(within, ctx.as_of)
+        written = " and ".join(f"{n} {u.replace('_', ' ')}s" for n, u in (spec if isinstance(spec[0], tuple) else (spec,)))
+        ctx.add(Result(rule, f"{ttype} within {written} up to {ctx.as_of.isoformat()}", FULFILLED,
                        (horizon + ONE_DAY, ctx.as_of), None, detail={"limit": ctx.amount(limit, ctx.as_of), "counted": used}))
 
 
@@ -795,6 +799,12 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
     raise ValueError(kind)
 
 
+def hours_of(events) -> float:
+    """The hours of some events, added so that decimal hours sum to what they read:
+    24.1 + 1.6 + 0.6 + 3.3 is 29.6, exactly at a limit of 29.6."""
+    return round(math.fsum(e.get("hours", 0) or 0 for e in events), 9)
+
+
 def _registered_business_days(ctx, day: Date, needed: int, limit: Date) -> list:
     """The first ``needed`` business days from ``day`` (up to ``limit``) on which the person is registered."""
     days = []
@@ -813,7 +823,7 @@ def _lapse(ctx, lapse, anchor_date: Date, imposed: Date) -> Date | None:
     if etype is not None:
         need, total = ctx.amount(hours, imposed), 0
         for e in ctx.between(etype, imposed, day, pred):
-            total += e.get("hours", 0) or 0
+            total = round(total + (e.get("hours", 0) or 0), 9)
             if total >= need:
                 day = min(day, e.date + ONE_DAY)
                 break
@@ -840,7 +850,7 @@ def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None =
     for e in events:
         hours.append(hours[-1] + (e.get("hours", 0) if kind == "hours" else 1))
     for i, first, _ in trailing_windows(ctx, events, within):
-        total, need = hours[i + 1] - hours[first], ctx.amount(amount, events[i].date)
+        total, need = round(hours[i + 1] - hours[first], 9), ctx.amount(amount, events[i].date)
         if total > need if kind == "hours" else total >= need:
             return events[i].date - ONE_DAY
     return None
@@ -923,7 +933,7 @@ def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None):
             continue
         judged = True
         events = weeks[monday]
-        hours = sum(e.get("hours", 0) or 0 for e in events)
+        hours = hours_of(events)
         cap = ctx.amount(limit, monday)
         sunday = monday + ONE_DAY * 6
         result = Result(rule, f"week {_iso_week(monday)}", FULFILLED, (monday, sunday), sunday,
@@ -955,7 +965,7 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
         while start <= ctx.as_of:
             end = ctx.offset(a.date, (amount * k, unit), clock)
             end = None if end is None else end - ONE_DAY
-            worked = sum(e.get("hours", 0) or 0 for e in ctx.between(ttype, start, end, tpred))
+            worked = hours_of(ctx.between(ttype, start, end, tpred))
             need = ctx.amount(hours, start)
             result = Result(rule, f"{instance_name(a)} period {k}", PENDING, (start, end), end,
                             detail={"hours": worked, "more_than": need})
@@ -1033,7 +1043,7 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
                     worked = 0.0
                     if less is not None:
                         _, ltype, lpred = less
-                        worked = sum(e.get("hours", 0) or 0 for e in ctx.between(ltype, monday, monday + ONE_DAY * 6, lpred))
+                        worked = hours_of(ctx.between(ltype, monday, monday + ONE_DAY * 6, lpred))
                     week_hours = max(0.0, len(week_days) * per_day - worked)
                     share = week_hours / len(week_days)
                     for d in week_days:
