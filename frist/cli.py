@@ -19,8 +19,9 @@ from pathlib import Path
 from . import __version__
 from .compiler import compile_rules, compile_source
 from .coverage import catalog_path, coverage, load_catalog
+from .errors import Diagnostic, FristError, Span
+from .generate import generate
 from .lint import lint
-from .errors import FristError
 from .report import check
 from .rulebook import load
 
@@ -60,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--strict", action="store_true", help="exit with 1 on warnings the rule book does not explain, too")
 
+    p = sub.add_parser("generate", help="write edge-case timelines as files, for testers")
+    p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("-n", type=int, default=20, help="how many timelines (default: 20)")
+    p.add_argument("-o", "--output", required=True, help="directory to write them to")
+    p.add_argument("--profile", default=None, help="a person profile (see frist.testing.PROFILES)")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same files (default: 0)")
+
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
     p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
     p.add_argument("--catalog", default=None, help="catalog file (default: the one the rule book names)")
@@ -83,6 +91,17 @@ def _run(args) -> int:
         book = load(args.rules)
         print(f"{args.rules}: ok — {len(book.rules)} rules, {len(book.events)} event types, "
               f"{len(book.parameters)} parameters")
+        return EXIT_OK
+    if args.command == "generate":
+        if args.n < 1:
+            raise FristError(Diagnostic(f"-n {args.n}: give a positive number of timelines",
+                                        Span("<command line>", 1, 1), hint="e.g. -n 50"))
+        try:
+            paths = generate(compile_rules(args.rules), args.n, args.output, profile=args.profile, seed=args.seed)
+        except OSError as exc:
+            print(f"frist: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"wrote {len(paths)} timeline(s) to {args.output}")
         return EXIT_OK
     if args.command == "lint":
         findings = lint(load(args.rules))

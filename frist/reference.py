@@ -737,9 +737,10 @@ class _Interpreter:
 
     def duty_consumption(self, rule, *, limit, unit, within, anchor, less, applies, effect):
         """``at most N paid hours|weeks [less X] within D after A``, walked day by day: each
-        weekday that is payable or has quarantine served uses ``hours_per_day`` (less the
-        week's hours of X, spread over those days); in weeks, each ISO week with such a day
-        uses 1 and the week that uses the last one is used to its Sunday."""
+        weekday that is payable or has quarantine served uses ``hours_per_day``, less the hours
+        of X dated in its ISO week up to that day that earlier days of the week did not take;
+        in weeks, each ISO week with such a day uses 1 and the week that uses the last one is
+        used to its Sunday."""
         anchors = self.anchors(anchor)
         found = False
         for a in anchors:
@@ -750,7 +751,7 @@ class _Interpreter:
             cap = _exact(self.resolve(limit, a.date))
             per_day = _exact(self.param("hours_per_day", a.date))
             last = min(period_end, self.as_of)
-            used, exhausted, weeks_seen = Fraction(0), None, set()
+            used, exhausted, weeks_seen, taken = Fraction(0), None, set(), {}
             day = a.date
             while day <= last and exhausted is None:
                 if self.uses_benefit(day):
@@ -762,14 +763,14 @@ class _Interpreter:
                             if used >= cap:
                                 exhausted = monday + 6 * ONE_DAY
                     else:
-                        week_days = [d for d in (monday + i * ONE_DAY for i in range(7))
-                                     if a.date <= d <= last and self.uses_benefit(d)]
                         worked = Fraction(0)
                         if less is not None:
                             _, ltype, lpred = less
                             worked = sum((_exact(e.get("hours", 0)) for e in
-                                          self.between(ltype, monday, monday + 6 * ONE_DAY, lpred)), Fraction(0))
-                        used += max(Fraction(0), len(week_days) * per_day - worked) / len(week_days)
+                                          self.between(ltype, monday, day, lpred)), Fraction(0))
+                        deducted = min(per_day, worked - taken.get(monday, Fraction(0)))
+                        taken[monday] = taken.get(monday, Fraction(0)) + deducted
+                        used += per_day - deducted
                         if used >= cap:
                             exhausted = day
                 day += ONE_DAY

@@ -782,7 +782,7 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
                                   f"quarantine of {hours} hours (`{rule.id}`)", days=frozenset(days)))
         action = {"action": "quarantine", "hours": hours, "days": needed,
                   "served_days": served, "from": days[0].isoformat() if days else None,
-                  "until": days[-1].isoformat() if len(days) == needed else None}
+                  "until": days[-1].isoformat() if days and len(days) == needed else None}
         if lapsed is not None and served < needed and lapsed <= ctx.as_of:
             action["lapsed_on"] = lapsed.isoformat()
         result.actions.append(action)
@@ -1007,7 +1007,7 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
 
     Every weekday (Monday to Friday) on which dagpenge are payable, or on which a
     quarantine is served, uses ``hours_per_day`` hours; hours of X worked in a week
-    are deducted from that week's hours.  In weeks, any week with such a day uses
+    are deducted from that week's paid days, from the day they are dated on.  In weeks, any week with such a day uses
     one week, and a week used up ends on its Sunday.  When the period is used up, the
     effect applies from the next day.
     """
@@ -1040,15 +1040,18 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
                     if used >= cap:
                         exhausted = monday + ONE_DAY * 6
                 else:
-                    worked = 0.0
-                    if less is not None:
-                        _, ltype, lpred = less
-                        worked = hours_of(ctx.between(ltype, monday, monday + ONE_DAY * 6, lpred))
-                    week_hours = max(0.0, len(week_days) * per_day - worked)
-                    share = week_hours / len(week_days)
+                    # hours worked in the week are deducted from its paid days, each from the
+                    # day it is dated on: work reported later cannot move an earlier day
+                    credit, counted = 0.0, monday - ONE_DAY
                     for d in week_days:
-                        used += share
-                        if used >= cap - 1e-9:
+                        if less is not None:
+                            _, ltype, lpred = less
+                            credit += hours_of(ctx.between(ltype, counted + ONE_DAY, d, lpred))
+                            counted = d
+                        deducted = min(per_day, credit)
+                        credit -= deducted
+                        used = round(used + per_day - deducted, 9)
+                        if used >= cap:
                             exhausted = d
                             break
             day = monday + ONE_DAY * 7
