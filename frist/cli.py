@@ -3,7 +3,8 @@
 Exit codes:
   0  success
   1  ``check --strict``: at least one duty is violated; ``coverage``: a catalog
-     item is neither encoded nor explained; ``lint``: an error was found
+     item is neither encoded nor explained; ``lint``: an error, or a warning the
+     rule book does not explain
   2  the rule book (or another input file) is invalid, or the command line is wrong
   3  the timeline is invalid
   4  checking failed (e.g. ambiguous date arithmetic the rule book does not round)
@@ -59,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lint", help="check the rule book for overlaps, gaps, ambiguous and impossible deadlines")
     p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--strict", action="store_true", help="exit with 1 on warnings the rule book does not explain, too")
+    p.add_argument("--errors-only", action="store_true",
+                   help="exit with 1 on errors only (by default also on warnings the rule book does not explain)")
 
     p = sub.add_parser("generate", help="write edge-case timelines as files, for testers")
     p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
@@ -115,7 +117,7 @@ def _run(args) -> int:
                 print(f.format())
             explained = len(findings) - len(errors) - len(warnings)
             print(f"{args.rules}: {len(errors)} error(s), {len(warnings)} warning(s), {explained} explained")
-        return EXIT_VIOLATIONS if errors or (args.strict and warnings) else EXIT_OK
+        return EXIT_VIOLATIONS if errors or (warnings and not args.errors_only) else EXIT_OK
     if args.command == "coverage":
         book = load(args.rules)
         result = coverage(book, load_catalog(catalog_path(book, args.catalog)))
