@@ -25,7 +25,8 @@ Checks (``code``: severity):
   not start where the other's ends;
 * ``impossible-deadlines`` (error): deadlines that cannot all be met together, a
   negative cycle in the simple temporal network of their difference constraints;
-* ``never-applies``, ``never-met``, ``never-broken`` (warning);
+* ``never-applies``, ``never-met``, ``never-broken`` (warning); a condition on
+  numbers (``hours > 30``) is decided by z3 when the optional extra is installed;
 * ``month-rounding`` (error): month or year arithmetic while the rule book
   declares no rounding for days the target month lacks.
 
@@ -377,8 +378,8 @@ class _Linter:
             spec = self.book.events.get(duty.target.event, {})
             try:
                 outcomes = {_holds(duty.condition, values) for values in _field_assignments(duty.condition, spec)}
-            except _Undecided:
-                outcomes = set()
+            except _Undecided:  # numbers in the condition: a solver decides, when installed
+                outcomes = _solve(duty.condition, spec)
             if outcomes == {False}:
                 self.add("never-met", WARNING, f"no `{duty.target.event}` can meet `{rule.id}`'s condition", [rule.id],
                          span=duty.span, counterexample={duty.target.event: "any"},
@@ -588,9 +589,70 @@ def _field_assignments(condition, spec):
     for name in names:
         values = _fact_values(fields[name]) if name in fields else []
         if not values or fields[name]["type"] not in ("enum", "boolean"):
-            return []  # numbers and dates: not decided here
+            raise _Undecided  # numbers and dates: not decided by enumeration
         domains.append(values)
     return [dict(zip(names, combo)) for combo in itertools.product(*domains)]
+
+
+def _solve(condition, spec) -> set:
+    """The truth values ``condition`` can take over its fields' domains, decided by z3
+    (the optional extra ``frist[lint]``); empty when z3 is missing or a field is a date."""
+    try:
+        import z3
+    except ImportError:
+        return set()
+    fields = spec.get("fields", {})
+    variables, domain = {}, []
+
+    def var(name):
+        if name not in variables:
+            fspec = fields.get(name)
+            if fspec is None or fspec["type"] in ("date", "text"):
+                raise _Undecided
+            if fspec["type"] == "boolean":
+                variables[name] = z3.Bool(name)
+            elif fspec["type"] == "number":
+                variables[name] = z3.Real(name)
+            else:  # integer, or an enum as the index of its value
+                variables[name] = z3.Int(name)
+                if fspec["type"] == "enum":
+                    domain.append(z3.And(variables[name] >= 0, variables[name] < len(fspec["values"])))
+        return variables[name]
+
+    def const(name, literal):
+        fspec = fields[name]
+        if fspec["type"] == "enum":
+            return fspec["values"].index(literal.value)
+        if literal.kind == "param":
+            raise _Undecided
+        return literal.value
+
+    def encode(node):
+        if isinstance(node, ast.All):
+            return z3.And(*[encode(i) for i in node.items])
+        if isinstance(node, ast.Any):
+            return z3.Or(*[encode(i) for i in node.items])
+        if isinstance(node, ast.Not):
+            return z3.Not(encode(node.item))
+        if isinstance(node, ast.Member) and isinstance(node.subject, ast.FieldRef):
+            x = var(node.subject.name)
+            return z3.Or(*[x == const(node.subject.name, v) for v in node.values])
+        if isinstance(node, ast.Compare) and isinstance(node.subject, ast.FieldRef):
+            x, c = var(node.subject.name), const(node.subject.name, node.value)
+            return {"eq": x == c, "ne": x != c, "lt": x < c, "le": x <= c, "gt": x > c, "ge": x >= c}[node.op]
+        raise _Undecided
+
+    try:
+        formula = encode(condition)
+    except _Undecided:
+        return set()
+    outcomes = set()
+    for value, goal in ((True, formula), (False, z3.Not(formula))):
+        solver = z3.Solver()
+        solver.add(*domain, goal)
+        if solver.check() == z3.sat:
+            outcomes.add(value)
+    return outcomes
 
 
 class _Undecided(Exception):

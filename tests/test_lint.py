@@ -121,3 +121,16 @@ def test_a_backwards_window_is_never_met_and_impossible():
 def test_a_duty_met_by_its_own_anchor_is_never_broken():
     findings = lint(load(BROKEN / "met-by-its-anchor.yaml"))
     assert [(f.code, f.message) for f in findings] == [("never-broken", "`register-again` is met by its own anchor")]
+
+
+def test_a_condition_on_numbers_is_decided_by_z3():
+    pytest.importorskip("z3")
+    findings = lint(load(BROKEN / "never-met-hours.yaml"))
+    assert [(f.code, f.message) for f in findings] == [
+        ("never-met", "no `wage_work` can meet `work-impossible`'s condition")]
+
+
+def test_the_shipped_rule_book_has_no_condition_on_numbers_that_never_holds():
+    pytest.importorskip("z3")
+    # e.g. `supplementary-dagpenge-limit`'s `hours > 30` is decided by z3 and is satisfiable both ways
+    assert [f.code for f in lint(load(ROOT / "rules.yaml")) if f.code in ("never-met", "never-broken")] == ["never-met"]
