@@ -51,7 +51,8 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from .dates import ONE_DAY, parse_date
-from .generate import (COMMON_DEADLINES, FIRST_DAY, LAST_DAY, PROFILES, Chooser, add_kind, event_day, kinds, new_draft, person_facts, plus, registration_day, timeline_document)
+from .generate import (COMMON_DEADLINES, FIRST_DAY, LAST_DAY, PROFILES, Chooser, add_kind, event_day, kinds,
+                       new_draft, person_facts, plus, registration_day, timeline_document)
 from .report import STATUSES, check
 
 __all__ = ["PROFILES", "registration_dates", "persons", "timelines", "compliant_timeline", "TimelineMachine"]
