@@ -996,6 +996,29 @@ def day_effects(ctx: Context, day: Date) -> list:
     return found
 
 
+def steady_stretches(ctx: Context, first: Date, last: Date) -> list:
+    """``first`` to ``last`` cut into stretches ``(start, end)`` inside which no effect, no
+    registration and no state an effect depends on changes, so that what holds on a
+    stretch's first day holds on all of it."""
+    cuts = {first, last + ONE_DAY}
+    states = {"registered"} | {e.during for e in ctx.effects if e.during is not None}
+    for state in states:
+        for start, end in ctx.spells(state):
+            cuts.add(start)
+            if end is not None:
+                cuts.add(end + ONE_DAY)
+    for effect in ctx.effects:
+        if effect.days is not None:
+            cuts.update(effect.days)
+            cuts.update(d + ONE_DAY for d in effect.days)
+        else:
+            cuts.add(effect.start)
+            if effect.end is not None:
+                cuts.add(effect.end + ONE_DAY)
+    ordered = sorted(c for c in cuts if first <= c <= last + ONE_DAY)
+    return [(a, b - ONE_DAY) for a, b in zip(ordered, ordered[1:])]
+
+
 def day_reasons(ctx: Context, day: Date) -> list:
     """Why dagpenge are not payable on ``day`` (empty: payable)."""
     reasons = [] if ctx.in_state("registered", day) else ["not registered as unemployed"]
@@ -1024,15 +1047,19 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
         used, exhausted = 0.0, None
         day = a.date
         last = min(period_end, ctx.as_of)
+        # a day paid, or a day of quarantine served, uses the benefit period (BP-2)
+        using = [(s, e) for s, e in steady_stretches(ctx, day, last) if ctx.in_state("registered", s)
+                 and all(x.kind == "quarantine" for x in day_effects(ctx, s))] if day <= last else []
+        k = 0
         while day <= last and exhausted is None:
             monday = week_start(day)
             week_days = []
             d = max(day, monday)
             while d <= min(monday + ONE_DAY * 6, last):
-                if d.weekday() < 5 and ctx.in_state("registered", d):
-                    # a day paid, or a day of quarantine served, uses the benefit period (BP-2)
-                    if all(e.kind == "quarantine" for e in day_effects(ctx, d)):
-                        week_days.append(d)
+                while k < len(using) and using[k][1] < d:
+                    k += 1
+                if d.weekday() < 5 and k < len(using) and using[k][0] <= d:
+                    week_days.append(d)
                 d += ONE_DAY
             if week_days:
                 if unit == "week":  # the week is used as a whole, Monday to Sunday
@@ -1096,18 +1123,14 @@ def benefit_status(ctx: Context) -> dict:
     spells = ctx.spells("registered")
     if not spells or spells[0][0] > ctx.as_of:
         return {"applies": True, "reason": "never registered as unemployed", "periods": []}
-    first = spells[0][0]
     periods = []
-    day = first
-    while day <= ctx.as_of:
-        reasons = day_reasons(ctx, day)
+    for start, end in steady_stretches(ctx, spells[0][0], ctx.as_of):
+        reasons = day_reasons(ctx, start)
         payable = not reasons
-        if periods and periods[-1]["payable"] == payable and periods[-1]["reasons"] == reasons \
-                and periods[-1]["_last"] == day - ONE_DAY:
-            periods[-1]["_last"] = day
+        if periods and periods[-1]["payable"] == payable and periods[-1]["reasons"] == reasons:
+            periods[-1]["_last"] = end
         else:
-            periods.append({"from": day, "_last": day, "payable": payable, "reasons": reasons})
-        day += ONE_DAY
+            periods.append({"from": start, "_last": end, "payable": payable, "reasons": reasons})
     out = [{"from": p["from"].isoformat(), "to": p["_last"].isoformat(), "payable": p["payable"],
             "reasons": p["reasons"]} for p in periods]
     return {"applies": True, "reason": None, "periods": out}
