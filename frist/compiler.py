@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import marshal
 import os
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from . import __version__, codegen, rulebook
-from .source import DEFAULT_LIMITS, Limits, read_file
+from .source import DEFAULT_LIMITS, Limits, parse_text, read_text
 
 
 def cache_dir() -> Path:
@@ -31,11 +32,8 @@ def cache_key(text: str) -> str:
 
 
 def load_module(source: str, name: str, filename: str) -> ModuleType:
-    spec = importlib.util.spec_from_loader(name, loader=None, origin=filename)
-    module = importlib.util.module_from_spec(spec)
-    module.__file__ = filename
-    exec(compile(source, filename, "exec"), module.__dict__)  # the generated source holds constants only
-    return module
+    """A module from generated source (which holds constants and runtime calls only)."""
+    return _module(compile(source, filename, "exec"), name, filename)
 
 
 def compile_source(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -49,28 +47,47 @@ def compile_rulebook(book: rulebook.RuleBook) -> ModuleType:
 
 
 def compile_rules(path: str | Path, *, use_cache: bool = True, limits: Limits = DEFAULT_LIMITS) -> ModuleType:
-    """The checker module for a rule book, from the cache when it is fresh."""
-    document, text = read_file(path, limits)
+    """The checker module for a rule book, from the cache when it is fresh.
+
+    A cache hit reads the file's text only to hash it and loads the module's
+    bytecode, kept next to its source; the key covers the Python version, so the
+    bytecode always fits the interpreter.
+    """
+    text = read_text(path, limits)
     key = cache_key(text)
+    name = f"frist_rules_{key}"
     target = cache_dir() / f"rules_{key}.py"
-    if use_cache and target.exists():
+    if use_cache:
         try:
-            return load_module(target.read_text("utf-8"), f"frist_rules_{key}", str(target))
-        except (OSError, SyntaxError):
-            pass  # a damaged cache entry is rebuilt below
+            code = marshal.loads(target.with_suffix(".code").read_bytes())
+            return _module(code, name, str(target))
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # no cache entry yet, or a damaged one: build it
+    document = parse_text(text, str(path), limits)
     book = rulebook.load_document(document, text, str(path))
     source = codegen.generate(book)
+    filename = str(target) if use_cache else f"<frist {path}>"
+    code = compile(source, filename, "exec")  # the generated source holds constants only
     if use_cache:
-        _write_atomic(target, source)
-    return load_module(source, f"frist_rules_{key}", str(target) if use_cache else f"<frist {path}>")
+        _write_atomic(target, source.encode("utf-8"))
+        _write_atomic(target.with_suffix(".code"), marshal.dumps(code))
+    return _module(code, name, filename)
 
 
-def _write_atomic(target: Path, text: str) -> None:
+def _module(code, name: str, filename: str) -> ModuleType:
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=filename)
+    module = importlib.util.module_from_spec(spec)
+    module.__file__ = filename
+    exec(code, module.__dict__)
+    return module
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".py")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     except OSError:
         pass  # an unwritable cache only costs speed
