@@ -70,6 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default=None, help="a person profile (see frist.testing.PROFILES)")
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same files (default: 0)")
 
+    p = sub.add_parser("batch", help="check many timelines (JSON Lines or Parquet) in parallel, resumably")
+    p.add_argument("input", help="timelines: *.jsonl, *.ndjson or *.parquet, one timeline or one event a row")
+    p.add_argument("--rules", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("--as-of", required=True, help="check as of this day, YYYY-MM-DD")
+    p.add_argument("-o", "--output", required=True, help="directory for the part files (a rerun resumes it)")
+    p.add_argument("--format", choices=("jsonl", "parquet"), default=None, help="part files (default: as the input)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: a process pool; dask: a Dask cluster (--scheduler)")
+    p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--partition-size", type=int, default=1000, help="persons per part file (default: 1000)")
+    p.add_argument("--detail", choices=("violations", "full"), default="violations",
+                   help="violations: counts and violations per person; full: the whole JSON report")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
     p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
     p.add_argument("--catalog", default=None, help="catalog file (default: the one the rule book names)")
@@ -104,6 +119,15 @@ def _run(args) -> int:
             print(f"frist: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
             return EXIT_INVALID
         print(f"wrote {len(paths)} timeline(s) to {args.output}")
+        return EXIT_OK
+    if args.command == "batch":
+        from .batch import run_batch  # pyarrow, dask and tqdm load only here, and only when needed
+
+        summary = run_batch(args.input, args.output, rules=args.rules, as_of=args.as_of, engine=args.engine,
+                            scheduler=args.scheduler, workers=args.workers, partition_size=args.partition_size,
+                            output_format=args.format, detail=args.detail, progress=not args.no_progress)
+        sys.stdout.write(summary.to_text())
+        print(f"wrote {summary.partitions} part file(s) and {args.output}/_summary.json")
         return EXIT_OK
     if args.command == "lint":
         findings = lint(load(args.rules))
