@@ -85,6 +85,7 @@ class Context:
         self.by_type = {k: [e for e in v if e.date <= as_of] for k, v in timeline.by_type.items()}
         self._dates = {}
         self._spells = {}
+        self._spell_starts = {}
         self.results: list[Result] = []
         self.effects: list[Effect] = []
         self.misses: dict[str, list] = {}
@@ -216,10 +217,12 @@ class Context:
         return spells
 
     def in_state(self, state: str, day: Date) -> bool:
-        for start, end in self.spells(state):
-            if start <= day and (end is None or day <= end):
-                return True
-        return False
+        spells = self.spells(state)
+        starts = self._spell_starts.get(state)
+        if starts is None:
+            starts = self._spell_starts[state] = [start for start, _ in spells]
+        i = bisect.bisect_right(starts, day) - 1  # spells are disjoint and in date order
+        return i >= 0 and (spells[i][1] is None or day <= spells[i][1])
 
     def last_before(self, etype: str, day: Date):
         dates = self.dates(etype)
