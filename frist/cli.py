@@ -6,7 +6,7 @@ Exit codes:
      item is neither encoded nor explained; ``lint``: an error, or a warning the
      rule book does not explain
   2  the rule book (or another input file) is invalid, or the command line is wrong
-  3  the timeline is invalid
+  3  the timeline is invalid; ``batch``: the input cannot be read at all
   4  checking failed (e.g. ambiguous date arithmetic the rule book does not round)
 """
 

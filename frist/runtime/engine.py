@@ -86,6 +86,7 @@ class Context:
         self._dates = {}
         self._spells = {}
         self._spell_starts = {}
+        self._covers = {}
         self.results: list[Result] = []
         self.effects: list[Effect] = []
         self.misses: dict[str, list] = {}
@@ -118,6 +119,25 @@ class Context:
             if pred is None or pred(self, events[k]):
                 return events[k]
         return None
+
+    def covered(self, etype: str, pred, day: Date) -> bool:
+        """Does a period of ``etype`` (matching ``pred``) include ``day``?  The matching
+        periods are indexed once: by start, with the latest end among those before."""
+        # generated predicates are made afresh on each call, from one code object each
+        key = (etype, getattr(pred, "__code__", pred))
+        index = self._covers.get(key)
+        if index is None:
+            starts, reach, latest = [], [], None
+            for e in self.events(etype):
+                if pred is None or pred(self, e):
+                    end = e.end or e.date
+                    latest = end if latest is None or end > latest else latest
+                    starts.append(e.date)
+                    reach.append(latest)
+            index = self._covers[key] = (starts, reach)
+        starts, reach = index
+        i = bisect.bisect_right(starts, day)
+        return i > 0 and reach[i - 1] >= day
 
     def emit(self, etype: str, day: Date, rule: str, cause: str | None = None) -> None:
         """Add a derived event (e.g. a quarantine) that later rules can count; ``cause``
@@ -290,8 +310,7 @@ def lasts_at_most(ctx: Context, anchor: Event, spec) -> bool:
 
 def during(ctx: Context, anchor: Event, etype: str, pred) -> bool:
     """Exception test: the anchor's day falls inside a period event of ``etype``."""
-    day = anchor.date
-    return any(e.date <= day <= (e.end or e.date) for e in ctx.between(etype, None, day, pred))
+    return ctx.covered(etype, pred, anchor.date)
 
 
 def field_before(ctx: Context, event: Event, name: str, spec, other: str) -> bool:
