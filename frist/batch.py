@@ -40,12 +40,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, codegen, rulebook
-from .compiler import cache_dir, cache_key, load_module
+from . import __version__
+from .compiler import cache_key, compile_text
 from .dates import parse_date
 from .errors import Diagnostic, FristError, Span, TimelineError
 from .report import check, load_timeline
-from .source import Mapping, Sequence, parse_text, read_file
+from .source import Mapping, Sequence, read_text
 
 LAYOUT_VERSION = 1
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -383,15 +383,7 @@ def rules_module(text: str, name: str):
     module = _MODULES.get(key)
     if module is not None:
         return module
-    target = cache_dir() / f"rules_{key}.py"
-    try:
-        module = load_module(target.read_text("utf-8"), f"frist_rules_{key}", str(target))
-    except (OSError, SyntaxError):
-        book = rulebook.load_document(parse_text(text, name), text, name)
-        source = codegen.generate(book)
-        _write_atomic(target, source.encode("utf-8"), quiet=True)
-        module = load_module(source, f"frist_rules_{key}", str(target))
-    _MODULES[key] = module
+    module = _MODULES[key] = compile_text(text, name)
     return module
 
 
@@ -529,7 +521,7 @@ def read_part(path: Path) -> list:
     return pq.read_table(path).to_pylist()
 
 
-def _write_atomic(target: Path, content, quiet: bool = False) -> None:
+def _write_atomic(target: Path, content) -> None:
     """Write to a temporary file in the same directory, then rename: a reader sees all or nothing."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -548,8 +540,6 @@ def _write_atomic(target: Path, content, quiet: bool = False) -> None:
                 os.unlink(tmp)
             raise
     except OSError as exc:
-        if quiet:
-            return  # an unwritable cache only costs speed
         raise FristError(Diagnostic(f"cannot write {target}: {exc.strerror or exc}", Span(str(target), 1, 1),
                                     hint="check that the output directory is writable")) from None
 
@@ -760,7 +750,7 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
     fmt = output_format or _input_format(source)
     if fmt == "parquet":
         _require("pyarrow", "Parquet output")
-    _, rules_text = read_file(rules)
+    rules_text = read_text(rules)
     rules_name = str(rules)
     module = rules_module(rules_text, rules_name)  # the rule book's own errors surface here (exit 2)
     settings = {"input": str(source), "rules_name": rules_name, "as_of": check_date.isoformat(),

@@ -53,7 +53,12 @@ def compile_rules(path: str | Path, *, use_cache: bool = True, limits: Limits = 
     bytecode, kept next to its source; the key covers the Python version, so the
     bytecode always fits the interpreter.
     """
-    text = read_text(path, limits)
+    return compile_text(read_text(path, limits), str(path), use_cache=use_cache, limits=limits)
+
+
+def compile_text(text: str, path: str, *, use_cache: bool = True, limits: Limits = DEFAULT_LIMITS) -> ModuleType:
+    """The checker module for a rule book's text (``path`` names it in messages), cached
+    like :func:`compile_rules`."""
     key = cache_key(text)
     name = f"frist_rules_{key}"
     target = cache_dir() / f"rules_{key}.py"
