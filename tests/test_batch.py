@@ -217,10 +217,10 @@ def test_a_rerun_resumes_after_a_crash_and_refuses_another_check_date(tmp_path, 
     write = batch._write_atomic
     written = []
 
-    def crash_after_two_parts(target, content, quiet=False):
+    def crash_after_two_parts(target, content):
         if target.name.startswith("part-") and len(written) == 2:
             raise RuntimeError("simulated crash")
-        write(target, content, quiet)
+        write(target, content)
         if target.name.startswith("part-"):
             written.append(target.name)
 
