@@ -279,6 +279,11 @@ def _location(rule: RuleInfo | None) -> Span | None:
         return None
 
 
+def covers(ctx: Context, rule: RuleInfo, applies, day: Date) -> bool:
+    """Is the rule in force on ``day`` (``valid``) for this person (``applies``)?"""
+    return ctx.valid(rule, day) and (applies is None or applies(ctx, day))
+
+
 # ====================================================================== anchors and exceptions
 def anchor_events(ctx: Context, etype: str, first: bool, pred):
     events = [e for e in ctx.events(etype) if pred is None or pred(ctx, e)]
@@ -342,7 +347,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
     for a in anchors:
         if fieldname is not None and a.get(fieldname) is None:
             continue  # an optional date field left out: no deadline to judge
-        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
+        if not covers(ctx, rule, applies, a.date):
             continue
         found = True
         if by_field:
@@ -432,7 +437,7 @@ def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, targ
     found = False
     anchors = anchor_events(ctx, etype, first, pred)
     for a in anchors:
-        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
+        if not covers(ctx, rule, applies, a.date):
             continue
         found = True
         lo = a.date if lo_spec is None else ctx.offset(a.date, lo_spec, clock)
@@ -468,7 +473,7 @@ def recurring(ctx, rule, *, every, state, target, applies=None, ladder=None, eff
     for start, end in ctx.spells(state):
         if start > ctx.as_of:
             break
-        if not ctx.valid(rule, start) or (applies is not None and not applies(ctx, start)):
+        if not covers(ctx, rule, applies, start):
             continue
         any_spell = True
         last_day = min(end, ctx.as_of) if end is not None else ctx.as_of
@@ -576,7 +581,7 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
                 break
             if monday > ctx.as_of:
                 break
-            if not ctx.valid(rule, monday) or (applies is not None and not applies(ctx, monday)):
+            if not covers(ctx, rule, applies, monday):
                 monday += ONE_DAY * 7
                 continue
             any_week = True
@@ -725,7 +730,7 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
             pairs.append((a, ctx.first_between(ttype, a.date, None, tpred)))
     found = False
     for anchor, event in pairs:
-        if not ctx.valid(rule, anchor.date) or (applies is not None and not applies(ctx, anchor.date)):
+        if not covers(ctx, rule, applies, anchor.date):
             continue
         found = True
         result = Result(rule, instance_name(anchor), PENDING, None, None)
@@ -895,8 +900,7 @@ def never(ctx, rule, *, target, applies=None, effect=None):
     _, ttype, tpred = target
     found = False
     for e in ctx.events(ttype):
-        if (tpred is not None and not tpred(ctx, e)) or not ctx.valid(rule, e.date) \
-                or (applies is not None and not applies(ctx, e.date)):
+        if (tpred is not None and not tpred(ctx, e)) or not covers(ctx, rule, applies, e.date):
             continue
         found = True
         result = Result(rule, instance_name(e), VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
@@ -917,7 +921,7 @@ def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effec
     found = False
     events = [e for e in ctx.events(ttype) if tpred is None or tpred(ctx, e)]
     for e in events:
-        if not ctx.valid(rule, e.date) or (applies is not None and not applies(ctx, e.date)):
+        if not covers(ctx, rule, applies, e.date):
             continue
         found = True
         last_ok = ctx.shift(e.date, at_most) - ONE_DAY
@@ -951,7 +955,7 @@ def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None):
             weeks.setdefault(week_start(e.date), []).append(e)
     judged = False
     for monday in sorted(weeks):
-        if not ctx.valid(rule, monday) or (applies is not None and not applies(ctx, monday)):
+        if not covers(ctx, rule, applies, monday):
             continue
         judged = True
         events = weeks[monday]
@@ -979,7 +983,7 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
     anchors = anchor_events(ctx, etype, first, apred)
     found = False
     for a in anchors:
-        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
+        if not covers(ctx, rule, applies, a.date):
             continue
         found = True
         amount, unit = ctx.duration(every, a.date)
@@ -1052,15 +1056,15 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
 
     Every weekday (Monday to Friday) on which dagpenge are payable, or on which a
     quarantine is served, uses ``hours_per_day`` hours; hours of X worked in a week
-    are deducted from that week's paid days, from the day they are dated on.  In weeks, any week with such a day uses
-    one week, and a week used up ends on its Sunday.  When the period is used up, the
-    effect applies from the next day.
+    are deducted from that week's paid days, from the day they are dated on.  In
+    weeks, any week with such a day uses one week, and a week used up ends on its
+    Sunday.  When the period is used up, the effect applies from the next day.
     """
     etype, _, first, apred = anchor
     anchors = anchor_events(ctx, etype, first, apred)
     found = False
     for a in anchors:
-        if not ctx.valid(rule, a.date) or (applies is not None and not applies(ctx, a.date)):
+        if not covers(ctx, rule, applies, a.date):
             continue
         found = True
         period_end = ctx.shift(a.date, within) - ONE_DAY
