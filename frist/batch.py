@@ -20,7 +20,9 @@ Memory stays bounded: the input is read row by row (Parquet in batches), and at
 most two partitions per worker are in flight.  Only the ids seen so far are
 kept, to tell a person whose rows are not contiguous.
 
-pyarrow, dask and tqdm (the ``batch`` extra) are imported only when needed.
+pyarrow and dask (the ``batch`` extra) are imported only when needed, and a missing
+one is a located error naming the pip command; without tqdm, the run is the same
+with no progress bar.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import datetime as _dt
 import hashlib
-import importlib
 import json
 import multiprocessing
 import os
@@ -44,6 +45,7 @@ from . import __version__
 from .compiler import cache_key, compile_text
 from .dates import parse_date
 from .errors import Diagnostic, FristError, Span, TimelineError
+from .optional import install_command, require
 from .report import check, load_timeline
 from .source import Mapping, Sequence, read_text
 
@@ -59,7 +61,6 @@ FINGERPRINT_BYTES = 1 << 20
 SHAPE_LOOKAHEAD = 1000  # lines read to find the first JSON object; beyond, the input is taken as timelines
 TOP_RULES = 10  # rules the command prints; _summary.json has all
 PARQUET_BATCH_ROWS = 4096
-EXTRA_HINT = 'install the batch extra: pip install "frist[batch]"'
 COMMAND_LINE = Span("<command line>", 1, 1)
 
 
@@ -109,19 +110,6 @@ class Person:
     event_lines: list | None = None
 
 
-# ---------------------------------------------------------------------------- optional packages
-
-def _require(name: str, purpose: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        package = name.split(".")[0]
-        raise FristError(Diagnostic(f"{purpose} needs the Python package `{package}`, which is not installed",
-                                    COMMAND_LINE, hint=EXTRA_HINT)) from None
-
-
-# ---------------------------------------------------------------------------- reading rows
-
 def _input_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -158,7 +146,7 @@ def _jsonl_rows(path: Path):
 
 
 def _parquet_file(path: Path):
-    pq = _require("pyarrow.parquet", "reading Parquet")
+    pq = require("pyarrow.parquet", "reading Parquet")
     try:
         return pq.ParquetFile(path)
     except OSError as exc:
@@ -479,7 +467,7 @@ class Tally:
 
 
 def _parquet_schema():
-    pa = _require("pyarrow", "writing Parquet")
+    pa = require("pyarrow", "writing Parquet")
     counts = pa.struct([(s, pa.int64()) for s in ("violated", "pending", "fulfilled", "waived", "not_applicable")])
     violation = pa.struct([("rule", pa.string()), ("instance", pa.string()), ("violated_since", pa.string())])
     return pa.schema([("id", pa.string()), ("status", pa.string()), ("as_of", pa.string()), ("summary", counts),
@@ -508,7 +496,7 @@ def encode(records: list, fmt: str):
     """A part file's content: JSON Lines as bytes, or a pyarrow Table."""
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
-    pa = _require("pyarrow", "writing Parquet")
+    pa = require("pyarrow", "writing Parquet")
     return pa.Table.from_pylist([_parquet_row(r) for r in records], schema=_parquet_schema())
 
 
@@ -517,7 +505,7 @@ def read_part(path: Path) -> list:
     if path.suffix == ".jsonl":
         with path.open("r", encoding="utf-8") as handle:
             return [json.loads(line) for line in handle]
-    pq = _require("pyarrow.parquet", "reading Parquet")
+    pq = require("pyarrow.parquet", "reading Parquet")
     return pq.read_table(path).to_pylist()
 
 
@@ -531,7 +519,7 @@ def _write_atomic(target: Path, content) -> None:
                 if isinstance(content, bytes):
                     handle.write(content)
                 else:
-                    _require("pyarrow.parquet", "writing Parquet").write_table(content, handle)
+                    require("pyarrow.parquet", "writing Parquet").write_table(content, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
@@ -665,7 +653,7 @@ class _DaskEngine:
     """Partitions as tasks on a Dask cluster; the rule book travels as text, not as a path."""
 
     def __init__(self, scheduler: str, rules_text: str):
-        self.distributed = _require("distributed", "--engine dask")
+        self.distributed = require("distributed", "--engine dask")
         try:
             self.client = self.distributed.Client(scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
@@ -727,16 +715,35 @@ def _as_of(value) -> _dt.date:
 
 
 def _progress_bar(progress: bool):
-    """The tqdm class when a bar is wanted and stderr is a terminal, else None."""
+    """The tqdm class when a bar is wanted and stderr is a terminal, else None.
+
+    tqdm is optional: without it the run is the same, only without a bar (a note
+    says how to get one), so the outcome never depends on the terminal.
+    """
     if not progress or not sys.stderr.isatty():
         return None
-    return _require("tqdm", "the progress bar").tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(f"frist batch: no progress bar, the Python package `tqdm` is not installed "
+              f"({install_command('batch')})", file=sys.stderr)
+        return None
+    return tqdm
 
 
 def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="local", scheduler=None,
               workers=None, partition_size=1000, output_format=None, detail="violations",
               progress=True) -> Summary:
     """Check every timeline of ``input_path``; write part files and a summary into ``output_dir``.
+
+    ``input_path`` is JSON Lines or Parquet, a timeline a row or an event a row;
+    ``as_of`` the check date; ``engine`` ``"local"`` (a process pool of
+    ``workers``) or ``"dask"`` (the cluster at ``scheduler``).  Each partition of
+    ``partition_size`` persons becomes one part file (``output_format``: as the
+    input, or ``"jsonl"`` / ``"parquet"``), with per person the counts and
+    violations (``detail="violations"``) or the whole JSON report
+    (``detail="full"``).  A rerun into the same ``output_dir`` resumes.  Returns
+    the :class:`Summary` of counts, also written to ``_summary.json``.
 
     Raises :class:`~frist.errors.FristError` (located) when the input, the rule
     book or the output directory cannot be used at all; bad rows become error
@@ -749,7 +756,7 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
     persons = read_persons(source)  # a generator: opens the input and tells its shape now
     fmt = output_format or _input_format(source)
     if fmt == "parquet":
-        _require("pyarrow", "Parquet output")
+        require("pyarrow", "Parquet output")
     rules_text = read_text(rules)
     rules_name = str(rules)
     module = rules_module(rules_text, rules_name)  # the rule book's own errors surface here (exit 2)

@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="check a timeline against the rule book")
     p.add_argument("timeline", help="timeline file (YAML or JSON)")
-    p.add_argument("--rules", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--as-of", default=None, help="check as of this day, YYYY-MM-DD (default: today)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--no-cache", action="store_true", help="compile afresh, ignoring the cache")
@@ -58,13 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("rules")
 
     p = sub.add_parser("lint", help="check the rule book for overlaps, gaps, ambiguous and impossible deadlines")
-    p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--errors-only", action="store_true",
                    help="exit with 1 on errors only (by default also on warnings the rule book does not explain)")
 
     p = sub.add_parser("generate", help="write edge-case timelines as files, for testers")
-    p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("-n", type=int, default=20, help="how many timelines (default: 20)")
     p.add_argument("-o", "--output", required=True, help="directory to write them to")
     p.add_argument("--profile", default=None, help="a person profile (see frist.testing.PROFILES)")
@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("batch", help="check many timelines (JSON Lines or Parquet) in parallel, resumably")
     p.add_argument("input", help="timelines: *.jsonl, *.ndjson or *.parquet, one timeline or one event a row")
-    p.add_argument("--rules", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--as-of", required=True, help="check as of this day, YYYY-MM-DD")
     p.add_argument("-o", "--output", required=True, help="directory for the part files (a rerun resumes it)")
     p.add_argument("--format", choices=("jsonl", "parquet"), default=None, help="part files (default: as the input)")
@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
-    p.add_argument("rules", nargs="?", default="rules.yaml", help="rule book (default: rules.yaml)")
+    p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--catalog", default=None, help="catalog file (default: the one the rule book names)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     return parser
@@ -103,7 +103,24 @@ def main(argv=None) -> int:
         return 130
 
 
+DEFAULT_RULES = "rules.yaml"
+
+
+def _default_rules(args) -> None:
+    """Fill in the default rule book, ``rules.yaml`` in the current folder, saying so when it is not there."""
+    if getattr(args, "rules", "") is not None:
+        return
+    if not Path(DEFAULT_RULES).is_file():
+        how = "--rules PATH" if args.command in ("check", "batch") else f"frist {args.command} PATH"
+        raise FristError(Diagnostic(
+            f"no rule book given, and there is no `{DEFAULT_RULES}` in the current folder ({Path.cwd()})",
+            Span("<command line>", 1, 1),
+            hint=f"name the rule book with {how}, or run frist in the folder that holds `{DEFAULT_RULES}`"))
+    args.rules = DEFAULT_RULES
+
+
 def _run(args) -> int:
+    _default_rules(args)
     if args.command == "validate":
         book = load(args.rules)
         print(f"{args.rules}: ok — {len(book.rules)} rules, {len(book.events)} event types, "
@@ -139,8 +156,10 @@ def _run(args) -> int:
         else:
             for f in findings:
                 print(f.format())
-            explained = len(findings) - len(errors) - len(warnings)
-            print(f"{args.rules}: {len(errors)} error(s), {len(warnings)} warning(s), {explained} explained")
+            explained = sum(1 for f in findings if f.explained)
+            notes = sum(1 for f in findings if f.severity == "note")
+            print(f"{args.rules}: {len(errors)} error(s), {len(warnings)} warning(s), {explained} explained"
+                  + (f", {notes} note(s)" if notes else ""))
         return EXIT_VIOLATIONS if errors or (warnings and not args.errors_only) else EXIT_OK
     if args.command == "coverage":
         book = load(args.rules)

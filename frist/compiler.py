@@ -49,6 +49,11 @@ def compile_rulebook(book: rulebook.RuleBook) -> ModuleType:
 def compile_rules(path: str | Path, *, use_cache: bool = True, limits: Limits = DEFAULT_LIMITS) -> ModuleType:
     """The checker module for a rule book, from the cache when it is fresh.
 
+    The module holds one checker per rule (``CHECKERS``), the rule book's data
+    (``BOOK``, ``RULES``) and its families; pass it as ``rules=`` to :func:`check`
+    to check many timelines without loading it again.  A bad rule book raises
+    :class:`~frist.errors.RuleBookError`, located.
+
     A cache hit reads the file's text only to hash it and loads the module's
     bytecode, kept next to its source; the key covers the Python version, so the
     bytecode always fits the interpreter.

@@ -26,7 +26,8 @@ Checks (``code``: severity):
 * ``impossible-deadlines`` (error): deadlines that cannot all be met together, a
   negative cycle in the simple temporal network of their difference constraints;
 * ``never-applies``, ``never-met``, ``never-broken`` (warning); a condition on
-  numbers (``hours > 30``) is decided by z3 when the optional extra is installed;
+  numbers (``hours > 30``) is decided by z3 when the optional extra is installed,
+  and is an ``undecided`` note (neither error nor warning) otherwise;
 * ``month-rounding`` (error): month or year arithmetic while the rule book
   declares no rounding for days the target month lacks.
 
@@ -44,11 +45,12 @@ from . import ast
 from .compiler import compile_rulebook
 from .dates import AmbiguousDate, add_months
 from .errors import Diagnostic, Span
+from .optional import install_command
 from .rulebook import RuleBook
 from .runtime import engine
 from .runtime.timeline import build_timeline
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, NOTE = "error", "warning", "note"
 _FAR_PAST, _TYPICAL, _FAR_FUTURE = _dt.date(2010, 1, 4), _dt.date(2024, 3, 4), _dt.date(2030, 1, 7)
 # the shortest and longest a calendar unit can be, in days
 _DAYS = {"day": (1, 1), "week": (7, 7), "month": (28, 31), "year": (365, 366), "business_day": (1, 5)}
@@ -87,7 +89,7 @@ def lint(book: RuleBook) -> list:
     for f in findings:
         if f.severity == WARNING and len(f.rules) == 1:
             f.explained = linter.explained(f.rules[0], f.code)
-    order = {ERROR: 0, WARNING: 1}
+    order = {ERROR: 0, WARNING: 1, NOTE: 2}
     return sorted(findings, key=lambda f: (order[f.severity], f.explained is not None,
                                            str(f.span.file) if f.span else "", f.span.line if f.span else 0))
 
@@ -380,6 +382,11 @@ class _Linter:
                 outcomes = {_holds(duty.condition, values) for values in _field_assignments(duty.condition, spec)}
             except _Undecided:  # numbers in the condition: a solver decides, when installed
                 outcomes = _solve(duty.condition, spec)
+                if outcomes is None:
+                    self.add("undecided", NOTE, f"`{rule.id}`'s condition on numbers was not checked: the solver "
+                             "z3 is not installed", [rule.id], span=duty.span,
+                             hint=f"install the lint extra: {install_command('lint')}")
+                    outcomes = set()
             if outcomes == {False}:
                 self.add("never-met", WARNING, f"no `{duty.target.event}` can meet `{rule.id}`'s condition", [rule.id],
                          span=duty.span, counterexample={duty.target.event: "any"},
@@ -596,11 +603,11 @@ def _field_assignments(condition, spec):
 
 def _solve(condition, spec) -> set:
     """The truth values ``condition`` can take over its fields' domains, decided by z3
-    (the optional extra ``frist[lint]``); empty when z3 is missing or a field is a date."""
+    (the optional extra ``lint``); empty when a field is a date, None when z3 is missing."""
     try:
         import z3
     except ImportError:
-        return set()
+        return None
     fields = spec.get("fields", {})
     variables, domain = {}, []
 

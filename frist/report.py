@@ -25,6 +25,9 @@ STATUSES = ("violated", "pending", "fulfilled", "waived", "not_applicable")
 
 @dataclass
 class Report:
+    """The outcome of checking one timeline: every rule's instances with their status, and the dagpenge
+    days.  ``results`` holds one :class:`frist.runtime.engine.Result` per instance of a rule."""
+
     as_of: _dt.date
     book: dict
     timeline: Timeline
@@ -43,9 +46,16 @@ class Report:
         return out
 
     def violations(self) -> list:
+        """The results whose status is ``violated``, in rule-book order.
+
+        Each carries ``rule`` (its ``id``, ``title``, ``cites``), ``instance``,
+        ``deadline``, ``violated_since`` and the ``actions`` its consequence took.
+        """
         return [r for r in self.results if r.status == engine.VIOLATED]
 
     def to_json(self) -> dict:
+        """The report as JSON-ready values, in the versioned layout the README documents
+        (``report_version``, ``summary``, ``results``, ``benefit``, ``versions``)."""
         sources = self.book["sources"]
         return {
             "report_version": REPORT_VERSION,
@@ -148,10 +158,16 @@ def load_timeline(source, vocabulary: dict, name: str | None = None) -> Timeline
 
 
 def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None) -> Report:
-    """Check a timeline against a rule book.
+    """Check a timeline against a rule book and return the :class:`Report`.
 
     ``timeline`` is a path, YAML/JSON text or a mapping; ``rules`` a rule-book
-    path or a compiled module; ``as_of`` a date or ``YYYY-MM-DD`` (default today).
+    path (compiled through the cache) or a module from :func:`compile_rules`;
+    ``as_of`` a date or ``YYYY-MM-DD`` (default today): nothing after it is
+    known, and deadlines after it are pending.
+
+    Raises :class:`~frist.errors.RuleBookError` for a bad rule book,
+    :class:`~frist.errors.TimelineError` for a bad timeline (both located) and
+    :class:`~frist.errors.EvaluationError` when checking cannot proceed.
     """
     module = rules if isinstance(rules, ModuleType) else compile_rules(rules)
     book = module.BOOK

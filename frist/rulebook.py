@@ -79,6 +79,13 @@ def parse_duration_text(text: str) -> tuple:
 
 
 def load(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> RuleBook:
+    """Read and check a rule book file: YAML, JSON Schema, then names, types, units and the rule language.
+
+    Returns the checked :class:`RuleBook`.  Every problem in the file is
+    collected and raised at once as a :class:`~frist.errors.RuleBookError`
+    (a :class:`~frist.errors.LimitError` for oversized or too deeply nested
+    files), each diagnostic with ``file:line:col`` and a hint.
+    """
     path = Path(path)
     from .source import read_file
 

@@ -108,9 +108,7 @@ class _Builder:
                 f"document has more than {self.limits.max_nodes} values", self.span(node),
                 hint="split the document or raise the limit"))
         if depth > self.limits.max_depth:
-            raise LimitError(Diagnostic(
-                f"document nests deeper than {self.limits.max_depth} levels", self.span(node),
-                hint="flatten the structure"))
+            raise _too_deep(self.limits, self.span(node))
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if isinstance(node, SequenceNode):
@@ -193,25 +191,7 @@ def parse_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMIT
             f"file is {size} bytes, more than the limit of {limits.max_bytes}",
             Span(name, 1, 1, text=text), hint="split the file or raise the limit"))
     try:
-        aliases = depth = 0
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth - 1 > limits.max_depth:  # the top-level mapping is level 0
-                    mark = event.start_mark
-                    raise LimitError(Diagnostic(
-                        f"document nests deeper than {limits.max_depth} levels",
-                        Span(name, mark.line + 1, mark.column + 1, text=text), hint="flatten the structure"))
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            elif isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > limits.max_aliases:
-                    mark = event.start_mark
-                    raise LimitError(Diagnostic(
-                        f"document uses more than {limits.max_aliases} aliases",
-                        Span(name, mark.line + 1, mark.column + 1, text=text),
-                        hint="expand the aliases; many aliases can blow up a document"))
+        _check_limits(text, name, limits)
         nodes = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.YAMLError as exc:
         raise _yaml_error(name, text, exc) from None
@@ -225,6 +205,58 @@ def parse_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMIT
                                     _Builder(name, text, limits).span(nodes[1]),
                                     hint="remove the `---` separator"))
     return _Builder(name, text, limits).build(nodes[0])
+
+
+def _too_deep(limits: Limits, span: Span) -> LimitError:
+    return LimitError(Diagnostic(f"document nests deeper than {limits.max_depth} levels", span,
+                                 hint="flatten the structure"))
+
+
+def _check_limits(text: str, name: str, limits: Limits) -> None:
+    """Refuse a document that nests too deep or uses too many aliases, before any node is built.
+
+    The YAML library may have a nesting limit of its own (libyaml in PyYAML 6.0.4
+    and later stops at 1000 levels), and it scans ahead of the events it hands
+    out, so its error can come before frist's limit is seen.  The text before
+    the library's mark is read again: where frist's limit is broken in it, that
+    is the error, at the same place whichever limit fired first.  No wording or
+    value of the library's limit is relied on.
+    """
+    try:
+        _scan_events(text, name, limits)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is None:
+            raise
+        try:
+            _scan_events(text[: mark.index], name, limits)  # raises frist's LimitError if broken before the mark
+        except yaml.YAMLError:
+            pass  # the text cut short is malformed where it ends
+        if "nesting" not in str(getattr(exc, "problem", "")):
+            raise
+        raise LimitError(Diagnostic(  # a library whose limit is below frist's
+            f"document nests deeper than the YAML parser allows (frist allows {limits.max_depth} levels)",
+            Span(name, mark.line + 1, mark.column + 1, text=text), hint="flatten the structure")) from None
+
+
+def _scan_events(text: str, name: str, limits: Limits) -> None:
+    aliases = depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth - 1 > limits.max_depth:  # the top-level mapping is level 0
+                mark = event.start_mark
+                raise _too_deep(limits, Span(name, mark.line + 1, mark.column + 1, text=text))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > limits.max_aliases:
+                mark = event.start_mark
+                raise LimitError(Diagnostic(
+                    f"document uses more than {limits.max_aliases} aliases",
+                    Span(name, mark.line + 1, mark.column + 1, text=text),
+                    hint="expand the aliases; many aliases can blow up a document"))
 
 
 def read_file(path: str | Path, limits: Limits = DEFAULT_LIMITS):

@@ -13,7 +13,10 @@ import subprocess
 import sys
 
 import pytest
+import yaml
+from yaml.scanner import ScannerError
 
+from frist import source
 from frist.compiler import compile_rules, compile_source
 from frist.errors import FristError, LimitError, RuleBookError, TimelineError
 from frist.report import load_timeline
@@ -187,12 +190,75 @@ def test_depth_limit_is_configurable():
                  hint="flatten")
 
 
-def test_very_deep_nesting_is_a_limit_error_not_a_recursion_error():
-    text = "a: " + "[" * 2000 + "]" * 2000 + "\n"
+# three ways to nest 2000 levels deep; level 33 (one past the limit of 32) opens at the given line and column
+DEEP_DOCUMENTS = {
+    "flow sequences": ("a: " + "[" * 2000 + "]" * 2000 + "\n", 1, len("a: ") + 33),
+    "block sequences": ("a:\n  " + "- " * 2000 + "x\n", 2, 3 + 2 * 32),
+    "flow mappings after a line with a non-ASCII letter":
+        ("a: é\nb: " + "{x: " * 2000 + "1" + "}" * 2000 + "\n", 2, len("b: ") + 1 + 4 * 32),
+}
+
+
+class _LibraryWithALimit(yaml.SafeLoader):
+    """PyYAML's pure-Python loader with a nesting limit as libyaml has one, scanning ahead as it does."""
+
+    limit = 40
+
+    def _deeper(self) -> None:
+        if self.flow_level + len(self.indents) >= self.limit:
+            raise ScannerError("while increasing nesting level", None, "exceeded maximum nesting depth",
+                               self.get_mark())
+
+    def fetch_flow_collection_start(self, token_class):
+        self._deeper()
+        super().fetch_flow_collection_start(token_class)
+
+    def add_indent(self, column):
+        if self.indent < column:
+            self._deeper()
+        return super().add_indent(column)
+
+
+@pytest.mark.parametrize("shape", DEEP_DOCUMENTS)
+@pytest.mark.parametrize("library", ["installed", "a library limit of 40 levels"])
+def test_very_deep_nesting_is_frists_limit_error_whichever_limit_fires_first(monkeypatch, shape, library):
+    text, line, column = DEEP_DOCUMENTS[shape]
+    if library != "installed":
+        monkeypatch.setattr(source, "_LOADER", _LibraryWithALimit)
     with pytest.raises(FristError) as info:
         parse_text(text, "doc.yaml")
-    assert_first(info.value, cls=LimitError, message="deeper than 32 levels", file="doc.yaml", line=1,
-                 column=len("a: ") + 33, hint="flatten")
+    assert_first(info.value, cls=LimitError, message="document nests deeper than 32 levels", file="doc.yaml",
+                 line=line, column=column, hint="flatten the structure")
+
+
+def test_the_simulated_and_the_installed_library_limits_fire_before_frists():
+    """The documents above do reach frist through a library's limit, not only through frist's own."""
+    def library_error(loader, text):
+        with pytest.raises(yaml.YAMLError) as info:
+            for _ in yaml.parse(text, Loader=loader):
+                pass
+        return info.value.problem
+
+    for text, _, _ in DEEP_DOCUMENTS.values():
+        assert "nesting depth" in library_error(_LibraryWithALimit, text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for _ in yaml.parse(DEEP_DOCUMENTS["flow sequences"][0], Loader=loader):
+            pass
+    except yaml.YAMLError as exc:
+        assert "nesting depth" in exc.problem
+    else:
+        pytest.skip(f"PyYAML {yaml.__version__} ({loader.__name__}) has no nesting limit of its own")
+
+
+def test_a_library_limit_below_frists_is_a_limit_error_at_the_librarys_mark(monkeypatch):
+    monkeypatch.setattr(_LibraryWithALimit, "limit", 20)
+    monkeypatch.setattr(source, "_LOADER", _LibraryWithALimit)
+    text = "a: " + "[" * 25 + "]" * 25 + "\n"  # 25 levels: within frist's limit, beyond the library's
+    with pytest.raises(FristError) as info:
+        parse_text(text, "doc.yaml")
+    assert_first(info.value, cls=LimitError, message="deeper than the YAML parser allows (frist allows 32 levels)",
+                 file="doc.yaml", line=1, column=len("a: ") + 20, hint="flatten the structure")
 
 
 def test_very_deep_nesting_on_the_command_line(tmp_path, capsys):

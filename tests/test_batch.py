@@ -296,9 +296,3 @@ def test_the_command_refuses_input_it_cannot_read(tmp_path, capsys):
                             "-o", tmp_path / "out"], capsys)
     assert code == 2 and err.startswith(f"{tmp_path / 'none.yaml'}:1:1: error: cannot read file")
     assert not (tmp_path / "out").exists()
-
-
-def test_a_missing_extra_names_the_pip_command():
-    with pytest.raises(frist.FristError) as missing:
-        batch._require("no_such_package_frist", "--engine dask")
-    assert 'pip install "frist[batch]"' in missing.value.format()
