@@ -25,12 +25,14 @@ _CACHE_DEFAULT = Path("build") / "bench"
 # what each mode measures: counts, and the time budget (s) of each measurement
 MODES = {
     "quick": {"cold": 3, "cached": 10, "check": 300, "check_budget": 10, "reference": 10,
-              "reference_budget": 20, "scaling": (10, 100, 1000), "scaling_budget": 10,
-              "batch": (10_000,)},
+              "reference_budget": 20, "scaling": (100, 1000, 10_000), "scaling_budget": 20,
+              "validation": (250, 1000, 4000), "validation_budget": 10, "batch": (10_000,)},
     "full": {"cold": 7, "cached": 50, "check": 3000, "check_budget": 60, "reference": 100,
-             "reference_budget": 120, "scaling": (10, 100, 1000, 10_000), "scaling_budget": 120,
+             "reference_budget": 120, "scaling": (1000, 10_000, 100_000), "scaling_budget": 180,
+             "validation": (1000, 4000, 16_000, 64_000), "validation_budget": 120,
              "batch": (10_000, 100_000, 1_000_000)},
 }
+SECTIONS = ("compile", "check", "reference", "scaling", "batch")
 GENERATE_PER_TIMELINE = 0.6e-3  # s of one core to generate a timeline, until measured
 
 
@@ -49,11 +51,17 @@ def main(argv=None) -> int:
     verdicts = []
     started = time.perf_counter()
     module = _header(rules, args)
-    _compile(rules, mode, verdicts)
-    _check(module, mode, args.seed, verdicts)
-    _reference(rules, module, mode, args.seed, verdicts)
-    _scaling(module, mode, verdicts)
-    _batch(rules, cache, mode, args, verdicts)
+    wanted = set(args.only or SECTIONS)
+    if "compile" in wanted:
+        _compile(rules, mode, verdicts)
+    if "check" in wanted:
+        _check(module, mode, args.seed, verdicts)
+    if "reference" in wanted:
+        _reference(rules, module, mode, args.seed, verdicts)
+    if "scaling" in wanted:
+        _scaling(module, rules, mode, verdicts)
+    if "batch" in wanted:
+        _batch(rules, cache, mode, args, verdicts)
     print(f"\ntargets: {sum(v.startswith('PASS') for _, v in verdicts)} PASS, "
           f"{sum(v.startswith('MISS') for _, v in verdicts)} MISS")
     for name, verdict in verdicts:
@@ -69,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="cProfile frist.check on --profile-count timelines; top 25 by cumulative and own time")
     parser.add_argument("--profile-count", type=int, default=300, metavar="N")
     parser.add_argument("--profile-out", metavar="FILE", help="also write the raw profile (pstats) to FILE")
+    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
     parser.add_argument("--rules", default="rules.yaml")
     parser.add_argument("--seed", type=int, default=1, help="the population's seed (default 1)")
     parser.add_argument("--cache-dir", default=str(_CACHE_DEFAULT), help="Parquet populations and the rule cache")
@@ -146,14 +156,26 @@ def _reference(rules: str, module, mode: dict, seed: int, verdicts: list) -> Non
     print(line("summaries that agree", f"{found['agree']} of {n}"))
 
 
-def _scaling(module, mode: dict, verdicts: list) -> None:
-    from .measure import scaling, slopes
+def _scaling(module, rules: str, mode: dict, verdicts: list) -> None:
+    from .measure import scaling, validation_scaling
 
-    _section("time against timeline length (a FAK member's 2 years, the mix made denser; median of 3)")
-    rows = scaling(module, mode["scaling"], mode["scaling_budget"])
+    for kind, title in (("dense", "a FAK member's 2 years, the mix made denser"),
+                        ("mixed", "every event type in equal shares over 2 years")):
+        _section(f"check time against timeline length ({title}; median of 3)")
+        rows = scaling(module, mode["scaling"], mode["scaling_budget"], kind=kind)
+        _slope_rows(rows, "events", f"check linear in events ({kind})", verdicts, per="event")
+    _section("validation time against the length of one rule string (a `where` of n clauses; median of 3)")
+    text = (Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "starter-rules.yaml").read_text("utf-8")
+    rows = validation_scaling(text, mode["validation"], mode["validation_budget"])
+    _slope_rows(rows, "characters", "validation linear in rule-string length", verdicts, per="character")
+
+
+def _slope_rows(rows: list, unit: str, name: str, verdicts: list, per: str) -> None:
+    from .measure import slopes
+
     for n, t, projected in rows:
         mark = "  PROJECTED, not measured" if projected else ""
-        print(line(f"{n:,} events: per check / per event", f"{seconds(t)} / {seconds(t / n)}") + mark)
+        print(line(f"{n:,} {unit}: total / per {per}", f"{seconds(t)} / {seconds(t / n)}") + mark)
     found = slopes(rows)
     if not found:
         print("  too few sizes measured to fit a slope")
@@ -162,8 +184,8 @@ def _scaling(module, mode: dict, verdicts: list) -> None:
     lo, hi = found["top_sizes"]
     slope = found["top"]
     shape = "linear" if 0.85 <= slope <= 1.15 else "superlinear" if slope > 1.15 else "sublinear"
-    print(line(f"log-log slope, {lo:,} -> {hi:,} events", f"{slope:.2f} ({shape})", TARGETS["slope"].text,
-               _verdict(verdicts, f"linear in length ({lo:,} -> {hi:,} events)", "slope", slope)))
+    print(line(f"log-log slope, {lo:,} -> {hi:,} {unit}", f"{slope:.2f} ({shape})", TARGETS["slope"].text,
+               _verdict(verdicts, f"{name} ({lo:,} -> {hi:,} {unit})", "slope", slope)))
 
 
 def _batch(rules: str, cache: Path, mode: dict, args, verdicts: list) -> None:

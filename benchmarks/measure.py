@@ -75,10 +75,45 @@ def reference_ratio(rules: str, module, documents: list, budget: float) -> dict:
     return {"count": count, "compiled": compiled, "interpreted": interpreted, "agree": agree}
 
 
-def scaling(module, sizes: tuple, budget: float, seeds: int = 3) -> list:
-    """``(events, seconds per check)`` for dense timelines of each size (the median of up to
-    ``seeds`` timelines); a size whose projected time exceeds the budget is projected, not run:
-    ``(events, seconds, projected)``."""
+def scaling(module, sizes: tuple, budget: float, seeds: int = 3, kind: str = "dense") -> list:
+    """``(events, seconds per check)`` for timelines of each size (the median of up to ``seeds``
+    timelines): ``dense``, a FAK member's mix made denser, or ``mixed``, every event type in
+    equal shares (:func:`population.mixed_timeline`).  A size whose projected time exceeds the
+    budget is projected, not run: ``(events, seconds, projected)``."""
+    def timeline(seed, n):
+        if kind == "mixed":
+            return population.mixed_timeline(seed, n, module.BOOK["vocabulary"])
+        return population.dense_timeline(seed, n)
+
+    return _grow(sizes, budget, seeds, lambda seed, n: _timed_once(
+        frist.check, timeline(seed, n), rules=module, as_of=population.AS_OF))
+
+
+def validation_scaling(rules_text: str, sizes: tuple, budget: float, seeds: int = 3) -> list:
+    """``(characters, seconds)`` to load a rule book in which one rule's ``where`` holds ``n``
+    clauses (a rule string of about ``16 n`` characters), for each ``n`` of ``sizes``."""
+    from frist.rulebook import load_text
+
+    anchor = "meeting where held_by is akasse and kind is job"
+    assert anchor in rules_text, "the rule book no longer holds the rule the benchmark grows"
+
+    def run(_, n):
+        text = rules_text.replace(anchor, anchor + " and held_by is akasse" * n, 1)
+        return _timed_once(load_text, text, "rules.yaml")
+
+    rows = _grow(sizes, budget, seeds, run)
+    return [(len(" and held_by is akasse") * n, t, projected) for n, t, projected in rows]
+
+
+def _timed_once(fn, *args, **kwargs) -> float:
+    start = clock()
+    fn(*args, **kwargs)
+    return clock() - start
+
+
+def _grow(sizes: tuple, budget: float, seeds: int, run) -> list:
+    """``(size, median seconds of run(seed, size), projected)`` for growing sizes, projecting a
+    size (from the slope so far) instead of running it when it would exceed the budget."""
     rows, spent = [], 0.0
     for n in sizes:
         if rows:
@@ -87,13 +122,8 @@ def scaling(module, sizes: tuple, budget: float, seeds: int = 3) -> list:
             if spent + guess * seeds > budget:
                 rows.append((n, guess, True))
                 continue
-        times = []
-        for seed in range(seeds):
-            doc = population.dense_timeline(seed, n)
-            start = clock()
-            frist.check(doc, rules=module, as_of=population.AS_OF)
-            times.append(clock() - start)
-            spent += times[-1]
+        times = [run(seed, n) for seed in range(seeds)]
+        spent += sum(times)
         rows.append((n, statistics.median(times), False))
     return rows
 

@@ -95,6 +95,37 @@ def dense_timeline(seed: int, events: int, as_of: Date = AS_OF) -> dict:
     return {"name": f"dense-{seed}-{events}", "person": person, "events": [_iso(e) for e in found[:events]]}
 
 
+def mixed_timeline(seed: int, events: int, vocabulary: dict, as_of: Date = AS_OF) -> dict:
+    """A FAK member's two years with ``events`` events of every type the vocabulary lets a
+    timeline hold, in equal shares, at random days, with field values near the limits
+    rules compare them with: what stresses the rules whose cost could grow faster than
+    the events (quarantines, effects, registrations and periods by the thousand)."""
+    from frist.generate import Chooser, field_value
+
+    rng = random.Random(f"frist-bench-mixed/{seed}/{events}")
+    chooser = Chooser(rng)
+    registered = as_of - DAY * WINDOW_DAYS
+    kinds = sorted(k for k, spec in vocabulary["events"].items() if not spec.get("derived"))
+    found = [{"type": "registered", "date": registered}]
+    while len(found) < events:
+        etype = kinds[len(found) % len(kinds)]
+        spec = vocabulary["events"][etype]
+        day = registered + DAY * rng.randint(0, WINDOW_DAYS - 1)
+        event = {"type": etype}
+        if spec["kind"] == "point":
+            event["date"] = day
+        else:
+            event["start"], event["end"] = day, min(as_of, day + DAY * rng.randint(0, 30))
+        for name, field in spec.get("fields", {}).items():
+            value = field_value(chooser, field, day, optional=False)
+            if value is not None:
+                event[name] = value
+        found.append(event)
+    found.sort(key=lambda e: e.get("date") or e["start"])
+    person = {**_person(rng, "dagpenge-fak", registered), "akasse": "FAK"}
+    return {"name": f"mixed-{seed}-{events}", "person": person, "events": [_iso(e) for e in found]}
+
+
 def _person(rng: random.Random, persona: str, registered: Date) -> dict:
     _, fixed, (lo, hi) = PERSONAS[persona]
     age = rng.randint(lo, hi)

@@ -7,7 +7,12 @@
   28/29 February) or ``up`` (first day of the next month, 1 March);
 * business days (``hverdage``) are Monday to Friday except Danish public
   holidays, as the ``holidays`` package knows them;
-* a person born on 29 February is a year older on 1 March in other years.
+* a person born on 29 February is a year older on 1 March in other years;
+* every date frist reads lies between :data:`FIRST_DAY` (1900-01-01) and
+  :data:`LAST_DAY` (2199-12-31); a date outside is refused where it is read.
+  Together with the bound on durations (:data:`MAX_DAYS`: no duration in a
+  rule book is longer than 100 years), every date a rule computes stays far
+  inside what Python can represent.
 """
 
 from __future__ import annotations
@@ -24,6 +29,20 @@ ONE_DAY = _dt.timedelta(days=1)
 UNITS = ("day", "week", "month", "year", "business_day")
 ROUNDINGS = ("refuse", "down", "up")
 
+FIRST_DAY, LAST_DAY = Date(1900, 1, 1), Date(2199, 12, 31)
+RANGE_HINT = f"frist reads dates from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+# the longest duration a rule book may write, in each unit: 100 years
+MAX_AMOUNT = {"day": 36_525, "week": 5_218, "month": 1_200, "year": 100, "business_day": 26_100}
+MAX_DAYS = 36_525
+
+
+class DateError(ValueError):
+    """A date that cannot be read, with a hint for the person who wrote it."""
+
+    def __init__(self, message: str, hint: str = "write dates as YYYY-MM-DD, e.g. 2024-03-01"):
+        super().__init__(message)
+        self.hint = hint
+
 
 class AmbiguousDate(ValueError):
     """Month arithmetic landed on a day the target month does not have."""
@@ -35,17 +54,34 @@ class AmbiguousDate(ValueError):
 
 
 def parse_date(text) -> Date:
-    """Parse an ISO date (YYYY-MM-DD); raises ValueError with a plain message."""
+    """An ISO date (YYYY-MM-DD) within frist's range; raises :class:`DateError` (a
+    ValueError) with a plain message and a hint.
+
+    >>> parse_date("2024-03-01")
+    datetime.date(2024, 3, 1)
+    >>> parse_date("0001-06-01")
+    Traceback (most recent call last):
+    ...
+    frist.dates.DateError: `0001-06-01` is outside the dates frist reads
+    """
     if isinstance(text, Date) and not isinstance(text, _dt.datetime):
-        return text
+        return check_range(text)
     if not isinstance(text, str):
-        raise ValueError(f"expected a date YYYY-MM-DD, got {type(text).__name__}")
+        raise DateError(f"expected a date YYYY-MM-DD, got {type(text).__name__}")
     try:
         if len(text) != 10:
             raise ValueError
-        return Date.fromisoformat(text)
+        day = Date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"`{text}` is not a valid date YYYY-MM-DD") from None
+        raise DateError(f"`{text}` is not a valid date YYYY-MM-DD") from None
+    return check_range(day)
+
+
+def check_range(day: Date) -> Date:
+    """``day``, if it lies in frist's range of dates; else :class:`DateError`."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DateError(f"`{day.isoformat()}` is outside the dates frist reads", hint=RANGE_HINT)
+    return day
 
 
 def add_months(start: Date, months: int, rounding: str = "refuse") -> Date:

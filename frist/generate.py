@@ -213,10 +213,11 @@ def field_value(c: Chooser, spec: dict, day: Date, optional: bool = True):
     if kind == "boolean":
         default = bool(spec.get("default", False))
         return c.choice((default, not default))
-    if kind == "number":
-        return c.choice(NUMBERS)
-    if kind == "integer":
-        return c.choice(INTEGERS)
+    if kind in ("number", "integer"):
+        values = NUMBERS if kind == "number" else INTEGERS
+        if "max" in spec:  # up to the field's declared bound, and the bound itself
+            values = tuple(v for v in values if v <= spec["max"]) + (spec["max"],)
+        return c.choice(values)
     if kind == "date":
         return day + ONE_DAY * c.choice(FIELD_OFFSETS)
     return "generated"

@@ -8,7 +8,7 @@ has open.
 
 from __future__ import annotations
 
-import datetime as _dt
+import itertools
 import re
 from functools import lru_cache
 from importlib import resources
@@ -17,6 +17,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
+from .dates import MAX_AMOUNT, DateError, parse_date
 from .errors import Diagnostic, FristError, Span
 
 ENTRY_POINTS = {
@@ -66,6 +67,8 @@ class Origin:
     def __init__(self, text: str, span: Span | None):
         self.span, self.text = span, text
         self.places: list | None = None  # file (line, column) of each non-blank value character
+        self._line_starts: list | None = None
+        self._nonblank_before: list | None = None
         if span is None or span.text is None or span.end_line is None:
             return
         lines = span.text.splitlines()
@@ -83,11 +86,13 @@ class Origin:
                 return
 
     def _place(self, line: int, column: int):
-        lines = self.text.split("\n")
-        if not 0 < line <= len(lines):
+        if self._line_starts is None:  # once per text: every node's position is then a lookup
+            self._line_starts = [0] + [i + 1 for i, c in enumerate(self.text) if c == "\n"]
+            self._nonblank_before = list(itertools.accumulate((not c.isspace() for c in self.text), initial=0))
+        if not 0 < line <= len(self._line_starts):
             return None
-        offset = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
-        before = sum(1 for c in self.text[:offset] if not c.isspace())
+        offset = min(self._line_starts[line - 1] + column - 1, len(self.text))
+        before = self._nonblank_before[offset]  # how many non-blank characters precede the offset
         if before < len(self.places):
             return self.places[before]
         return None
@@ -154,8 +159,14 @@ class _ToAst(Transformer):
     def number(self, meta, c):
         return ast.Number(self._int(c[0]), _tok_span(self.o, c[0]))
 
+    def _decimal(self, tok):
+        if len(tok.split(".")[0]) > 9:
+            raise _LocatedError(f"the number {str(tok)[:12]}… is too large", _tok_span(self.o, tok),
+                                "numbers in rules have at most 9 digits before the decimal point")
+        return float(tok)
+
     def decimal_number(self, meta, c):
-        return ast.Number(float(c[0]), _tok_span(self.o, c[0]))
+        return ast.Number(self._decimal(c[0]), _tok_span(self.o, c[0]))
 
     def param(self, meta, c):
         tok = c[0]
@@ -163,7 +174,12 @@ class _ToAst(Transformer):
 
     def duration(self, meta, c):
         amount, unit = c
-        return ast.Duration(amount, _UNITS[" ".join(str(unit).split())], self.s(meta))
+        unit = _UNITS[" ".join(str(unit).split())]
+        if isinstance(amount, ast.Number) and amount.value > MAX_AMOUNT[unit]:
+            raise _LocatedError(f"{amount.value} {unit.replace('_', ' ')}s is longer than {MAX_AMOUNT[unit]}, the "
+                                f"longest a rule book may write (100 years)", self.s(meta),
+                                "durations in a rule book are at most 100 years")
+        return ast.Duration(amount, unit, self.s(meta))
 
     def param_duration(self, meta, c):
         return ast.ParamDuration(str(c[0])[1:], self.s(meta))
@@ -178,13 +194,13 @@ class _ToAst(Transformer):
         return ast.Literal(self._int(c[0]), "integer", self.s(meta))
 
     def decimal(self, meta, c):
-        return ast.Literal(float(c[0]), "decimal", self.s(meta))
+        return ast.Literal(self._decimal(c[0]), "decimal", self.s(meta))
 
     def date(self, meta, c):
         try:
-            return ast.Literal(_dt.date.fromisoformat(str(c[0])), "date", self.s(meta))
-        except ValueError:
-            raise _LocatedError(f"`{c[0]}` is not a valid date", self.s(meta), "dates are YYYY-MM-DD and must exist")
+            return ast.Literal(parse_date(str(c[0])), "date", self.s(meta))
+        except DateError as exc:
+            raise _LocatedError(str(exc), self.s(meta), exc.hint) from None
 
     def string(self, meta, c):
         return ast.Literal(str(c[0])[1:-1], "string", self.s(meta))

@@ -66,7 +66,7 @@ def report_json(book: RuleBook, timeline, as_of) -> dict:
 
 
 def _run(book: RuleBook, timeline, as_of) -> "_Interpreter":
-    as_of = as_of if isinstance(as_of, _dt.date) else parse_date(as_of)
+    as_of = parse_date(as_of)
     interp = _Interpreter(book, _timeline(book, timeline), as_of)
     for rule in ir.lower(book):  # book.rules is in the compiler's order: quarantine emitters first
         interp.run(rule)
@@ -597,7 +597,7 @@ class _Interpreter:
                 broke = True
                 result = Result(rule, _instance(e), VIOLATED, (horizon + ONE_DAY, e.date), None,
                                 violated_since=e.date, detail={"limit": cap, "counted": len(inside)})
-                result.fulfilled_by = inside
+                result.fulfilled_by = inside[-(int(cap) + 1):]  # the events that make one too many
                 self.apply(result, effect, e.date, None)
                 self.add(result)
         if not broke:
@@ -933,11 +933,14 @@ class _Interpreter:
         spells = self.spells("registered")
         if not spells or spells[0][0] > self.as_of:
             return {"applies": True, "reason": "never registered as unemployed", "periods": []}
-        periods = []
+        periods, first_reason = [], {}
+        for index, effect in enumerate(self.effects):
+            first_reason.setdefault(effect.reason, index)
         day = spells[0][0]
         while day <= self.as_of:
             reasons = [] if self.in_state("registered", day) else ["not registered as unemployed"]
-            reasons += [e.reason for e in self.effects_on(day)]
+            # each reason once, in the order in which an effect first gave it
+            reasons += sorted({e.reason for e in self.effects_on(day)}, key=first_reason.__getitem__)
             if periods and periods[-1]["reasons"] == reasons:
                 periods[-1]["to"] = day.isoformat()
             else:

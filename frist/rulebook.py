@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,12 +17,13 @@ from pathlib import Path
 import jsonschema
 
 from . import ast
-from .dates import parse_date
+from .dates import MAX_AMOUNT, DateError, parse_date
 from .errors import Collector, FristError, RuleBookError, Span, did_you_mean
 from .parser import parse
 from .source import Limits, DEFAULT_LIMITS, key_span, locate, parse_text, span_of
 
 DATE_FIELDS = ("date", "start", "end")
+MAX_NUMBER = 1_000_000_000  # the largest number a parameter may hold (amounts in kr are far below)
 
 
 def schema() -> dict:
@@ -74,7 +76,8 @@ def parse_duration_text(text: str) -> tuple:
     for part in text.split(" and "):
         amount, unit = part.split(" ", 1)
         unit = unit.rstrip("s") if not unit.startswith("business") else "business_day"
-        parts.append((int(amount), unit))
+        # more than 12 digits is beyond every bound: not worth converting (Python refuses past 4300)
+        parts.append((int(amount) if len(amount) <= 12 else 10 ** 12, unit))
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
@@ -125,8 +128,8 @@ def load_document(document, text: str, name: str) -> RuleBook:
             if key in fdoc:
                 try:
                     parse_date(fdoc[key])
-                except ValueError as exc:
-                    errors.add(f"family `{fid}`: {exc}", span_of(fdoc, key), hint="write dates as YYYY-MM-DD")
+                except DateError as exc:
+                    errors.add(f"family `{fid}`: {exc}", span_of(fdoc, key), hint=exc.hint)
         book.families[fid] = (_plain(fdoc), applies)
     _check_notes(document, errors)
     seen = {}
@@ -203,6 +206,9 @@ def _check_vocabulary(document, book: RuleBook, errors: Collector) -> None:
                            hint="add `values: [...]`")
             if fname in DATE_FIELDS or fname == "type":
                 errors.add(f"{owner} field `{fname}` is reserved", key_span(fields, fname), hint="choose another name")
+            if "max" in spec and (spec["type"] not in ("number", "integer") or not math.isfinite(spec["max"])):
+                errors.add(f"{owner} field `{fname}`: `max` bounds a number field with a finite number",
+                           span_of(spec, "max"), hint="remove `max`, or give a number such as 168")
             if "default" in spec and spec["type"] == "enum" and spec["default"] not in spec.get("values", []):
                 errors.add(f"{owner} field `{fname}` has default `{spec['default']}` outside its values",
                            span_of(spec, "default"), hint=did_you_mean(str(spec["default"]), spec.get("values", [])))
@@ -234,14 +240,22 @@ def _load_parameters(document, book: RuleBook, errors: Collector) -> None:
         for i, version in enumerate(spec["versions"]):
             try:
                 parse_date(version["from"])
-            except ValueError as exc:
-                errors.add(f"parameter `{name}`: {exc}", span_of(version, "from"), hint="write dates as YYYY-MM-DD")
+            except DateError as exc:
+                errors.add(f"parameter `{name}`: {exc}", span_of(version, "from"), hint=exc.hint)
             value = version["value"]
             if isinstance(value, str):
                 value = parse_duration_text(value)
                 kinds.add("duration")
+                for amount, unit in (value if isinstance(value[0], tuple) else (value,)):
+                    if amount > MAX_AMOUNT[unit]:
+                        errors.add(f"parameter `{name}`: {amount} {unit.replace('_', ' ')}s is longer than "
+                                   f"{MAX_AMOUNT[unit]}, the longest a rule book may write (100 years)",
+                                   span_of(version, "value"), hint="durations in a rule book are at most 100 years")
             else:
                 kinds.add("number")
+                if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+                    errors.add(f"parameter `{name}`: `{value}` is not a number frist computes with",
+                               span_of(version, "value"), hint=f"give a finite number of at most {MAX_NUMBER}")
             if version["cite"]["source"] not in sources:
                 errors.add(f"parameter `{name}` cites unknown source `{version['cite']['source']}`",
                            span_of(version["cite"], "source"), hint=did_you_mean(version["cite"]["source"], sources))
@@ -308,8 +322,8 @@ class _Checker:
             if key in valid:
                 try:
                     parse_date(valid[key])
-                except ValueError as exc:
-                    self.err(str(exc), span_of(valid, key), "write dates as YYYY-MM-DD")
+                except DateError as exc:
+                    self.err(str(exc), span_of(valid, key), exc.hint)
         if "from" in valid and "until" in valid and valid["from"] >= valid["until"]:
             self.err("`valid.until` must come after `valid.from`", span_of(valid, "until"))
         family = doc.get("version_of")

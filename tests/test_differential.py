@@ -114,12 +114,12 @@ def _iso(day: dt.date) -> str:
     return day.isoformat()
 
 
-def _hours(low: int, high: int):
+def _hours(low: int, high: int, most: float = 744):
     """Quarter hours, decimal hours that sum to a threshold exactly, and the thresholds
-    the rule book compares against."""
+    the rule book compares against, up to the field's declared ``max`` (``most``)."""
     return st.one_of(st.integers(low * 4, high * 4).map(lambda x: x / 4),
                      st.integers(low * 10, high * 10).map(lambda x: x / 10),
-                     st.sampled_from([7.4, 29.6, 37, 148, 185, 300, 301]))
+                     st.sampled_from([h for h in (7.4, 29.6, 37, 148, 185, 300, 301) if h <= most]))
 
 
 @st.composite
@@ -216,7 +216,7 @@ def local_timelines(draw):
         "wage_work": lambda: point("wage_work", hours=draw(_hours(0, 200))),
         "work_week": lambda: [dict(e, date=shifted(dt.date.fromisoformat(e["date"]), 0, 6))
                               for e in [point("wage_work", hours=draw(_hours(0, 12))) for _ in range(4)]],
-        "voluntary_work": lambda: point("voluntary_work", hours=draw(_hours(0, 20))),
+        "voluntary_work": lambda: point("voluntary_work", hours=draw(_hours(0, 20, most=168))),
         "self_inflicted": lambda: point("self_inflicted", valid_reason=draw(st.booleans()), what=draw(st.sampled_from(
             ["quit", "short_notice", "refused_job", "refused_plan", "refused_offer"]))),
         "wrong_information": lambda: point("wrong_information", quarantine_hours=draw(_hours(20, 100))),

@@ -18,7 +18,10 @@ Conventions (the README's semantics table states them for editors):
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import math
+from fractions import Fraction
 from dataclasses import dataclass, field
 
 from ..dates import ONE_DAY, AmbiguousDate, Date, age_on, is_business_day, shift, week_start
@@ -87,6 +90,8 @@ class Context:
         self._spells = {}
         self._spell_starts = {}
         self._covers = {}
+        self._matching = {}
+        self._accumulations = {}
         self.results: list[Result] = []
         self.effects: list[Effect] = []
         self.misses: dict[str, list] = {}
@@ -102,51 +107,60 @@ class Context:
             got = self._dates[etype] = [e.date for e in self.events(etype)]
         return got
 
+    def matching(self, etype: str, pred) -> tuple:
+        """The events of a type that match ``pred``, and their dates: filtered once per predicate.
+        Generated predicates are made afresh on each call from one code object each, and
+        hold only constants, so the code object names the predicate."""
+        events = self.events(etype)
+        if pred is None:
+            return events, self.dates(etype)
+        key = (etype, getattr(pred, "__code__", pred), len(events))  # an emitted event changes the length
+        found = self._matching.get(key)
+        if found is None:
+            kept = [e for e in events if pred(self, e)]
+            found = self._matching[key] = (kept, [e.date for e in kept])
+        return found
+
     def between(self, etype: str, lo: Date | None, hi: Date | None, pred=None) -> list:
         """Events of a type with ``lo <= date <= hi`` (None: unbounded) that match ``pred``."""
-        dates = self.dates(etype)
+        events, dates = self.matching(etype, pred)
         i = 0 if lo is None else bisect.bisect_left(dates, lo)
         j = len(dates) if hi is None else bisect.bisect_right(dates, hi)
-        found = self.events(etype)[i:j]
-        return found if pred is None else [e for e in found if pred(self, e)]
+        return events[i:j]
 
     def first_between(self, etype, lo, hi, pred=None):
-        dates = self.dates(etype)
-        events = self.events(etype)
+        events, dates = self.matching(etype, pred)
         i = 0 if lo is None else bisect.bisect_left(dates, lo)
-        j = len(dates) if hi is None else bisect.bisect_right(dates, hi)
-        for k in range(i, j):
-            if pred is None or pred(self, events[k]):
-                return events[k]
-        return None
+        return events[i] if i < len(dates) and (hi is None or dates[i] <= hi) else None
+
+    def accumulation(self, etype: str, pred, within, amount, kind: str) -> "Accumulation":
+        """The :class:`Accumulation` of the events of ``etype`` matching ``pred``, made once."""
+        events, _ = self.matching(etype, pred)
+        key = (etype, getattr(pred, "__code__", pred), within, repr(amount), kind, len(self.events(etype)))
+        found = self._accumulations.get(key)
+        if found is None:
+            found = self._accumulations[key] = Accumulation(self, events, within, amount, kind == "hours")
+        return found
 
     def covered(self, etype: str, pred, day: Date) -> bool:
         """Does a period of ``etype`` (matching ``pred``) include ``day``?  The matching
         periods are indexed once: by start, with the latest end among those before."""
-        # generated predicates are made afresh on each call, from one code object each
-        key = (etype, getattr(pred, "__code__", pred))
-        index = self._covers.get(key)
-        if index is None:
-            starts, reach, latest = [], [], None
-            for e in self.events(etype):
-                if pred is None or pred(self, e):
-                    end = e.end or e.date
-                    latest = end if latest is None or end > latest else latest
-                    starts.append(e.date)
-                    reach.append(latest)
-            index = self._covers[key] = (starts, reach)
-        starts, reach = index
+        events, starts = self.matching(etype, pred)
+        key = (etype, getattr(pred, "__code__", pred), len(self.events(etype)))
+        reach = self._covers.get(key)
+        if reach is None:
+            reach = self._covers[key] = list(itertools.accumulate((e.end or e.date for e in events), max))
         i = bisect.bisect_right(starts, day)
         return i > 0 and reach[i - 1] >= day
 
     def emit(self, etype: str, day: Date, rule: str, cause: str | None = None) -> None:
         """Add a derived event (e.g. a quarantine) that later rules can count; ``cause``
         is the type of the event that brought it."""
-        events = list(self.by_type.get(etype, ()))
-        events.append(Event(etype, day, None, {"rule": rule, "cause": cause}, -1))
-        events.sort(key=lambda e: e.date)
-        self.by_type[etype] = events
-        self._dates.pop(etype, None)
+        event = Event(etype, day, None, {"rule": rule, "cause": cause}, -1)
+        events = self.by_type.setdefault(etype, [])  # the context's own list (see __init__)
+        at = bisect.bisect_right(self.dates(etype), day)  # after the events of the same day, as a stable sort
+        events.insert(at, event)
+        self._dates[etype].insert(at, day)
 
     # ---------------------------------------------------------------- parameters and durations
     def param(self, name: str, at: Date):
@@ -236,13 +250,25 @@ class Context:
         self._spells[state] = spells
         return spells
 
-    def in_state(self, state: str, day: Date) -> bool:
-        spells = self.spells(state)
+    def _spell_index(self, state: str, day: Date) -> int:
+        """The index of the last spell of ``state`` starting on or before ``day`` (-1: none)."""
         starts = self._spell_starts.get(state)
         if starts is None:
-            starts = self._spell_starts[state] = [start for start, _ in spells]
-        i = bisect.bisect_right(starts, day) - 1  # spells are disjoint and in date order
+            starts = self._spell_starts[state] = [start for start, _ in self.spells(state)]
+        return bisect.bisect_right(starts, day) - 1  # spells are disjoint and in date order
+
+    def in_state(self, state: str, day: Date) -> bool:
+        spells = self.spells(state)
+        i = self._spell_index(state, day)
         return i >= 0 and (spells[i][1] is None or day <= spells[i][1])
+
+    def spells_from(self, state: str, day: Date) -> list:
+        """The spells of ``state`` that end on or after ``day``, in date order."""
+        spells = self.spells(state)
+        i = self._spell_index(state, day)
+        if i >= 0 and spells[i][1] is not None and spells[i][1] < day:
+            i += 1
+        return spells[max(i, 0):]
 
     def last_before(self, etype: str, day: Date):
         dates = self.dates(etype)
@@ -704,7 +730,7 @@ def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None)
             broke = True
             result = Result(rule, instance_name(e), VIOLATED, (horizon + ONE_DAY, e.date), None,
                             violated_since=e.date, detail={"limit": cap, "counted": i - first + 1})
-            result.fulfilled_by = events[first: i + 1]
+            result.fulfilled_by = events[max(first, i - int(cap)): i + 1]  # the events that make one too many
             if effect is not None:
                 apply_effect(ctx, result, effect, e.date, None)
             ctx.add(result)
@@ -826,6 +852,11 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
     raise ValueError(kind)
 
 
+def _exact(number) -> Fraction:
+    """A number as written, exactly (7.4 is 37/5), so that sums and comparisons are exact."""
+    return Fraction(str(number)) if isinstance(number, float) else Fraction(number or 0)
+
+
 def hours_of(events) -> float:
     """The hours of some events, added so that decimal hours sum to what they read:
     24.1 + 1.6 + 0.6 + 3.3 is 29.6, exactly at a limit of 29.6."""
@@ -833,12 +864,17 @@ def hours_of(events) -> float:
 
 
 def _registered_business_days(ctx, day: Date, needed: int, limit: Date) -> list:
-    """The first ``needed`` business days from ``day`` (up to ``limit``) on which the person is registered."""
+    """The first ``needed`` business days from ``day`` (up to ``limit``) on which the person is
+    registered; the days between registrations are skipped, not walked."""
     days = []
-    while len(days) < needed and day <= limit:
-        if is_business_day(day) and ctx.in_state("registered", day):
-            days.append(day)
-        day += ONE_DAY
+    for start, end in ctx.spells_from("registered", day):
+        d, stop = max(start, day), limit if end is None else min(end, limit)
+        while len(days) < needed and d <= stop:
+            if is_business_day(d):
+                days.append(d)
+            d += ONE_DAY
+        if len(days) >= needed or stop >= limit:
+            break
     return days
 
 
@@ -872,15 +908,59 @@ def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None =
         hit = ctx.first_between(until[1], start, None, until[2])
         return hit.date - ONE_DAY if hit else None
     _, amount, etype, pred, within = until
-    events = ctx.between(etype, start, None, pred)
-    hours = [0]  # running sums, so each trailing window's total is one subtraction
-    for e in events:
-        hours.append(hours[-1] + (e.get("hours", 0) if kind == "hours" else 1))
-    for i, first, _ in trailing_windows(ctx, events, within):
-        total, need = round(hours[i + 1] - hours[first], 9), ctx.amount(amount, events[i].date)
-        if total > need if kind == "hours" else total >= need:
-            return events[i].date - ONE_DAY
-    return None
+    return ctx.accumulation(etype, pred, within, amount, kind).first_reached(start)
+
+
+class Accumulation:
+    """``more than N hours of X`` / ``at least N X`` within the D ending with an X, counted from a
+    start day on: for one X, D and N, the first X at which it holds, for any start.
+
+    Built once (linear in the Xs) and asked once per effect, each answer a binary search,
+    so that thousands of effects over thousands of Xs cost no more than their sum.  Hours
+    add exactly as written (7.4 is 37/5).  For X number ``i``, the window reaches back to
+    ``first[i]``; counted from start index ``s`` it holds the Xs ``max(first[i], s) .. i``.
+    While ``first[i] < s`` (i before ``j``) its total ``sums[i + 1] - sums[s]`` grows with
+    ``i``; from ``j`` on it is the whole window's, whose hits are known in advance.
+    """
+
+    def __init__(self, ctx, events: list, within, amount, hours: bool):
+        self.events, self.hours = events, hours
+        self.dates = [e.date for e in events]
+        self.sums = list(itertools.accumulate((_exact(e.get("hours", 0)) if hours else 1 for e in events),
+                                              initial=0))
+        self.first = [first for _, first, _ in trailing_windows(ctx, events, within)]
+        self.need = [_exact(ctx.amount(amount, e.date)) for e in events]
+        self.need_changes = [i for i in range(1, len(events)) if self.need[i] != self.need[i - 1]]
+        self.next_hit = [len(events)] * (len(events) + 1)  # the first i' >= i whose whole window holds
+        for i in range(len(events) - 1, -1, -1):
+            whole = self._holds(self.sums[i + 1] - self.sums[self.first[i]], self.need[i])
+            self.next_hit[i] = i if whole else self.next_hit[i + 1]
+
+    def _holds(self, total, need) -> bool:
+        return total > need if self.hours else total >= need
+
+    def first_reached(self, start: Date) -> Date | None:
+        """The last day before the X at which the amount is reached from ``start`` on (None: never)."""
+        s = bisect.bisect_left(self.dates, start)
+        j = max(s, bisect.bisect_left(self.first, s))  # first[] grows with i
+        hit = self.next_hit[j]
+        i = self._growing(s, j)
+        if i is not None:
+            hit = min(hit, i)
+        return self.dates[hit] - ONE_DAY if hit < len(self.events) else None
+
+    def _growing(self, s: int, j: int) -> int | None:
+        """The first i in s..j-1 whose total counted from s reaches its need."""
+        lo = s
+        for change in [c for c in self.need_changes[bisect.bisect_right(self.need_changes, s):] if c < j] + [j]:
+            need = self.need[lo] if lo < j else None
+            if need is not None:  # one need from lo to change - 1: the totals grow, so bisect
+                target = self.sums[s] + need
+                k = (bisect.bisect_right if self.hours else bisect.bisect_left)(self.sums, target, lo + 1, change + 1)
+                if k <= change:
+                    return k - 1
+            lo = change
+        return None
 
 
 def trailing_windows(ctx, events, within):
@@ -1009,19 +1089,6 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
         not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
 
 
-def day_effects(ctx: Context, day: Date) -> list:
-    """The effects that stop dagpenge on ``day``, from those applied so far."""
-    found = []
-    for effect in ctx.effects:
-        if effect.days is not None:
-            if day in effect.days:
-                found.append(effect)
-        elif effect.start <= day and (effect.end is None or day <= effect.end):
-            if effect.during is None or ctx.in_state(effect.during, day):
-                found.append(effect)
-    return found
-
-
 def steady_stretches(ctx: Context, first: Date, last: Date) -> list:
     """``first`` to ``last`` cut into stretches ``(start, end)`` inside which no effect, no
     registration and no state an effect depends on changes, so that what holds on a
@@ -1045,10 +1112,58 @@ def steady_stretches(ctx: Context, first: Date, last: Date) -> list:
     return [(a, b - ONE_DAY) for a, b in zip(ordered, ordered[1:])]
 
 
-def day_reasons(ctx: Context, day: Date) -> list:
-    """Why dagpenge are not payable on ``day`` (empty: payable)."""
+def effect_stretches(ctx: Context, first: Date, last: Date) -> list:
+    """:func:`steady_stretches` with the effects in force on each: ``[(start, end, effects)]``.
+
+    Effects alike in kind, reason and state count once (two losses of the right are
+    one reason not to pay); effects come in the order in which the first effect with
+    their reason was applied.  One sweep over the stretches and the effects sorted by
+    start, so the cost grows with the stretches and the effects, not their product.
+    """
+    effects = ctx.effects
+    first_of, first_reason = {}, {}  # key (reason) -> index of the first effect applied with it
+    for index, effect in enumerate(effects):
+        first_of.setdefault(_effect_key(effect, index), index)
+        first_reason.setdefault(effect.reason, index)
+    order = sorted(range(len(effects)), key=lambda i: effects[i].start)
+    counts, ending, k, out = {}, [], 0, []
+    for start, end in steady_stretches(ctx, first, last):
+        while k < len(order) and effects[order[k]].start <= start:
+            index = order[k]
+            effect, key = effects[index], _effect_key(effects[index], index)
+            counts[key] = counts.get(key, 0) + 1
+            last_day = (max(effect.days) if effect.days else effect.start) if effect.days is not None else effect.end
+            if last_day is not None:
+                heapq.heappush(ending, (last_day, index))
+            k += 1
+        while ending and ending[0][0] < start:
+            index = heapq.heappop(ending)[1]
+            key = _effect_key(effects[index], index)
+            counts[key] -= 1
+            if not counts[key]:
+                del counts[key]
+        found = []
+        for key in counts:
+            effect = effects[first_of[key]]
+            if effect.days is not None:
+                if start in effect.days:
+                    found.append(effect)
+            elif effect.during is None or ctx.in_state(effect.during, start):
+                found.append(effect)
+        out.append((start, end, sorted(found, key=lambda e: first_reason[e.reason])))
+    return out
+
+
+def _effect_key(effect: Effect, index: int) -> tuple:
+    """Effects on whole spans of days are alike by kind, reason and state; effects on
+    chosen days (a quarantine) each stand for their own days."""
+    return ("days", index) if effect.days is not None else (effect.kind, effect.reason, effect.during)
+
+
+def day_reasons(ctx: Context, day: Date, effects: list) -> list:
+    """Why dagpenge are not payable on ``day``, given the effects in force then (empty: payable)."""
     reasons = [] if ctx.in_state("registered", day) else ["not registered as unemployed"]
-    return reasons + [e.reason for e in day_effects(ctx, day)]
+    return reasons + list(dict.fromkeys(e.reason for e in effects))
 
 
 def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=None, effect=None):
@@ -1074,10 +1189,15 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
         day = a.date
         last = min(period_end, ctx.as_of)
         # a day paid, or a day of quarantine served, uses the benefit period (BP-2)
-        using = [(s, e) for s, e in steady_stretches(ctx, day, last) if ctx.in_state("registered", s)
-                 and all(x.kind == "quarantine" for x in day_effects(ctx, s))] if day <= last else []
+        using = [(s, e) for s, e, effects in effect_stretches(ctx, day, last) if ctx.in_state("registered", s)
+                 and all(x.kind == "quarantine" for x in effects)] if day <= last else []
         k = 0
         while day <= last and exhausted is None:
+            while k < len(using) and using[k][1] < day:
+                k += 1
+            if k == len(using):
+                break  # no day of the period is used any more
+            day = max(day, week_start(using[k][0]))  # weeks without a used day are skipped
             monday = week_start(day)
             week_days = []
             d = max(day, monday)
@@ -1150,8 +1270,8 @@ def benefit_status(ctx: Context) -> dict:
     if not spells or spells[0][0] > ctx.as_of:
         return {"applies": True, "reason": "never registered as unemployed", "periods": []}
     periods = []
-    for start, end in steady_stretches(ctx, spells[0][0], ctx.as_of):
-        reasons = day_reasons(ctx, start)
+    for start, end, effects in effect_stretches(ctx, spells[0][0], ctx.as_of):
+        reasons = day_reasons(ctx, start, effects)
         payable = not reasons
         if periods and periods[-1]["payable"] == payable and periods[-1]["reasons"] == reasons:
             periods[-1]["_last"] = end

@@ -8,13 +8,24 @@ together, each located in the timeline file.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from ..dates import Date, parse_date
+from ..dates import Date, DateError, parse_date
 from ..errors import Collector, Span, TimelineError, did_you_mean
 from ..source import key_span, span_of
 
 RESERVED = {"type", "date", "start", "end", "id"}
+DEFAULT_MAX = 1_000_000  # the largest value of a number field whose vocabulary declares no `max`
+
+
+def _shown(value, width: int = 40) -> str:
+    """A value as a message quotes it, cut short: a 400-digit number is not worth repeating
+    (and Python refuses to write out one of more than 4300 digits)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"a number of {len(format(value, 'x')) * 4 * 30103 // 100000}-odd digits"
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @dataclass(slots=True)
@@ -66,30 +77,40 @@ def _convert(value, spec: dict, where: str, span: Span | None, errors: Collector
     if kind == "date":
         try:
             return parse_date(value)
-        except ValueError as exc:
-            errors.add(f"{where}: {exc}", span, hint="write dates as YYYY-MM-DD, e.g. 2024-03-01")
+        except DateError as exc:
+            errors.add(f"{where}: {exc}", span, hint=exc.hint)
             return None
     if kind == "enum":
-        if isinstance(value, bool) or str(value) not in spec["values"]:
-            errors.add(f"{where}: `{value}` is not one of {', '.join(spec['values'])}", span,
-                       hint=did_you_mean(str(value), spec["values"]))
+        if not isinstance(value, str) or value not in spec["values"]:
+            errors.add(f"{where}: `{_shown(value)}` is not one of {', '.join(spec['values'])}", span,
+                       hint=did_you_mean(_shown(value), spec["values"]) or f"write one of {', '.join(spec['values'])}")
             return None
-        return str(value)
+        return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            errors.add(f"{where}: expected yes or no, got `{value}`", span, hint="write yes or no")
+            errors.add(f"{where}: expected yes or no, got `{_shown(value)}`", span, hint="write yes or no")
             return None
         return value
     if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "integer" and not isinstance(value, int)):
-            errors.add(f"{where}: expected a {'whole ' if kind == 'integer' else ''}number, got `{value}`", span)
+            errors.add(f"{where}: expected a {'whole ' if kind == 'integer' else ''}number, got `{_shown(value)}`", span,
+                       hint="write a whole number, e.g. 3" if kind == "integer" else "write a number, e.g. 7.4")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            errors.add(f"{where}: `{value}` is not a number", span, hint="write a finite number, e.g. 7.4")
             return None
         if value < 0:
-            errors.add(f"{where}: must not be negative", span)
+            errors.add(f"{where}: must not be negative", span, hint="write 0 or more")
+            return None
+        largest = spec.get("max", DEFAULT_MAX)
+        if value > largest:
+            errors.add(f"{where}: `{_shown(value)}` is more than the largest value allowed, {largest}", span,
+                       hint="the rule book's vocabulary declares the field's `max`" if "max" in spec
+                       else f"a number field without a declared `max` holds at most {DEFAULT_MAX}")
             return None
         return value
     if not isinstance(value, str):
-        errors.add(f"{where}: expected text, got `{value}`", span)
+        errors.add(f"{where}: expected text, got `{_shown(value)}`", span, hint='write the text in quotes, e.g. "12"')
         return None
     return value
 
@@ -101,7 +122,8 @@ def _fields(data, specs: dict, where: str, errors: Collector, skip=()) -> dict:
             continue
         if key not in specs:
             errors.add(f"{where}: unknown field `{key}`", key_span(data, key),
-                       hint=did_you_mean(key, list(specs) + list(skip)))
+                       hint=did_you_mean(key, list(specs) + list(skip))
+                       or "remove it: the rule book's vocabulary does not declare it")
             continue
         out[key] = _convert(value, specs[key], f"{where} field `{key}`", span_of(data, key), errors)
     for key, spec in specs.items():
@@ -141,7 +163,7 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
     for i, item in enumerate(events_doc):
         span = span_of(events_doc, i)
         if not isinstance(item, dict):
-            errors.add(f"event {i + 1}: expected a mapping with `type`", span)
+            errors.add(f"event {i + 1}: expected a mapping with `type`", span, hint="write each event as `- type: ...`")
             continue
         etype = item.get("type")
         where = f"event {i + 1}" + (f" ({etype})" if isinstance(etype, str) else "")
@@ -153,8 +175,8 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
                 errors.add(f"{where}: `{etype}` is computed by the rules and cannot be given",
                            span_of(item, "type"), hint="remove this event")
             else:
-                errors.add(f"{where}: unknown event type `{etype}`", span_of(item, "type"),
-                           hint=did_you_mean(str(etype), known))
+                errors.add(f"{where}: unknown event type `{_shown(etype)}`", span_of(item, "type"),
+                           hint=did_you_mean(_shown(etype), known) or "known types: " + ", ".join(sorted(known)))
             continue
         spec = specs[etype]
         if spec["kind"] == "point":
@@ -169,8 +191,8 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
                 continue
             try:
                 parsed[key] = parse_date(item[key])
-            except ValueError as exc:
-                errors.add(f"{where}: {exc}", span_of(item, key), hint="write dates as YYYY-MM-DD, e.g. 2024-03-01")
+            except DateError as exc:
+                errors.add(f"{where}: {exc}", span_of(item, key), hint=exc.hint)
         for key in ("date", "start", "end"):
             if key in item and key not in dates:
                 errors.add(f"{where}: a {spec['kind']} event has no `{key}`", key_span(item, key),
@@ -182,6 +204,11 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
         if len(parsed) != len(dates):
             continue
         ident = item.get("id")
+        if ident is not None and (isinstance(ident, bool) or not isinstance(ident, (str, int))
+                                  or isinstance(ident, int) and abs(ident) >= 10 ** 18):
+            errors.add(f"{where}: `id` must be a text or a whole number of at most 18 digits, got "
+                       f"`{_shown(ident)}`", span_of(item, "id"), hint="e.g. id: m1")
+            continue
         events.append(Event(etype, parsed.get("date") or parsed["start"], parsed.get("end"), fields, i,
                             None if ident is None else str(ident)))
     errors.raise_if_any()
