@@ -181,6 +181,9 @@ def _schema_message(error) -> tuple:
     if error.validator == "enum":
         return f"{path}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}", \
             did_you_mean(str(error.instance), map(str, error.validator_value))
+    if error.validator == "oneOf" and path.startswith("parameters/") and path.endswith("/value"):
+        return f"{path}: `{error.instance}` is neither a number nor a duration", \
+            "write a number (e.g. 111) or a duration (e.g. `2 weeks`, `1 month and 10 days`)"
     if error.validator == "pattern" and "date" in str(list(error.schema_path)):
         return f"{path}: {error.instance!r} is not a date", "write dates as YYYY-MM-DD"
     return f"{path}: {error.message}", None

@@ -154,8 +154,9 @@ class _Builder:
                     pass
             return value
         if tag == "tag:yaml.org,2002:float":
-            try:
-                return float(value.replace("_", ""))
+            text = value.replace("_", "").lower()
+            try:  # YAML writes infinity and not-a-number as .inf and .nan; the readers refuse both
+                return float(text.replace(".inf", "inf").replace(".nan", "nan"))
             except ValueError:
                 return value
         if isinstance(value, str):

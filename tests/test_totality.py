@@ -222,3 +222,27 @@ def test_a_duration_beyond_100_years_is_a_located_rule_book_error(duty, message)
     assert message in first.message and first.hint == "durations in a rule book are at most 100 years", first.format()
     line = text[: text.index(duty)].count("\n") + 1
     assert first.span.line == line, first.format()
+
+
+@pytest.mark.parametrize("value", ["1.0e+999", "-1.0e+999", ".nan", ".inf", "1000000001"])
+def test_a_parameter_that_is_not_a_finite_number_is_a_located_rule_book_error(value):
+    old = "      - {from: 2015-07-01, value: 111,"
+    text = STARTER_TEXT.replace(old, f"      - {{from: 2015-07-01, value: {value},", 1)
+    assert text != STARTER_TEXT
+    with pytest.raises(FristError) as info:
+        load_text(text, "rules.yaml")
+    first = info.value.first
+    assert first.message.startswith("parameter `quarantine_hours`: `") and "is not a number frist computes with" \
+        in first.message, first.format()
+    assert first.hint == "give a finite number of at most 1000000000"
+    assert (first.span.line, first.span.column) == where(text, value), first.format()
+
+
+def test_a_parameter_that_is_neither_a_number_nor_a_duration_says_what_it_may_be():
+    text = STARTER_TEXT.replace("      - {from: 2015-07-01, value: 111,", "      - {from: 2015-07-01, value: two weeks,", 1)
+    with pytest.raises(FristError) as info:
+        load_text(text, "rules.yaml")
+    first = info.value.first
+    assert first.message == ("parameters/quarantine_hours/versions/0/value: `two weeks` is neither a number nor "
+                             "a duration"), first.format()
+    assert "e.g. 111" in first.hint and (first.span.line, first.span.column) == where(text, "two weeks")
