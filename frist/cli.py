@@ -8,12 +8,14 @@ Exit codes:
   2  the rule book (or another input file) is invalid, or the command line is wrong
   3  the timeline is invalid; ``batch``: the input cannot be read at all
   4  checking failed (e.g. ambiguous date arithmetic the rule book does not round)
+  141  the reader of the output has gone (``frist ... | head -1``)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -84,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--detail", choices=("violations", "full"), default="violations",
                    help="violations: counts and violations per person; full: the whole JSON report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--max-row-bytes", type=int, default=None, metavar="N",
+                   help="the longest input line read, in bytes (default: 1 MiB); a longer one is an error record")
 
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
     p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
@@ -95,10 +99,18 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        code = _run(args)
+        sys.stdout.flush()  # a reader that has gone shows here, not in Python's own flush at exit
+        return code
     except FristError as exc:
         print(exc.format(), file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `frist ... | head -1`: the reader has gone; stop quietly, as other tools do
+        try:  # Python flushes stdout once more at exit, and would complain about the pipe there
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader has gone
     except KeyboardInterrupt:
         return 130
 
@@ -142,7 +154,8 @@ def _run(args) -> int:
 
         summary = run_batch(args.input, args.output, rules=args.rules, as_of=args.as_of, engine=args.engine,
                             scheduler=args.scheduler, workers=args.workers, partition_size=args.partition_size,
-                            output_format=args.format, detail=args.detail, progress=not args.no_progress)
+                            output_format=args.format, detail=args.detail, progress=not args.no_progress,
+                            **({"max_row_bytes": args.max_row_bytes} if args.max_row_bytes is not None else {}))
         sys.stdout.write(summary.to_text())
         print(f"wrote {summary.partitions} part file(s) and {args.output}/_summary.json")
         return EXIT_OK

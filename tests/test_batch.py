@@ -217,11 +217,12 @@ def test_a_rerun_resumes_after_a_crash_and_refuses_another_check_date(tmp_path, 
     write = batch._write_atomic
     written = []
 
-    def crash_after_two_parts(target, content):
-        if target.name.startswith("part-") and len(written) == 2:
+    def crash_after_two_parts(target, content):  # a part file's checksum file (in _parts/) follows it
+        is_part = target.parent == out and target.name.startswith("part-")
+        if is_part and len(written) == 2:
             raise RuntimeError("simulated crash")
         write(target, content)
-        if target.name.startswith("part-"):
+        if is_part:
             written.append(target.name)
 
     monkeypatch.setattr(batch, "_write_atomic", crash_after_two_parts)
@@ -274,7 +275,9 @@ def test_the_command_prints_the_counts(tmp_path, documents, capsys):
     assert out.startswith(f"{len(documents)} person(s) read: {len(documents)} report(s), 0 error(s); "
                           f"3 partition(s), 0 resumed;")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == \
-        ["_manifest.json", "_summary.json", "part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]
+        ["_manifest.json", "_parts", "_summary.json", "part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]
+    assert sorted(p.name for p in (tmp_path / "out" / "_parts").iterdir()) == \
+        ["part-00000.jsonl.json", "part-00001.jsonl.json", "part-00002.jsonl.json"]
 
 
 def test_the_command_refuses_input_it_cannot_read(tmp_path, capsys):
