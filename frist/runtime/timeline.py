@@ -20,12 +20,12 @@ DEFAULT_MAX = 1_000_000  # the largest value of a number field whose vocabulary 
 
 
 def _shown(value, width: int = 40) -> str:
-    """A value as a message quotes it, cut short: a 400-digit number is not worth repeating
-    (and Python refuses to write out one of more than 4300 digits)."""
-    if isinstance(value, int) and value.bit_length() > 128:
-        return f"a number of {len(format(value, 'x')) * 4 * 30103 // 100000}-odd digits"
+    """A value as a message quotes it, cut short: a 400-digit number is not worth repeating (and
+    Python refuses to write out one of more than 4300 digits, so such a one is only counted)."""
+    if isinstance(value, int) and value.bit_length() > 13_000:
+        return f"a {len(format(value, 'x')) * 4 * 30103 // 100000}-digit number"
     text = str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return f"`{text}`" if len(text) <= width else f"`{text[: width - 1]}…` ({len(text)} characters)"
 
 
 @dataclass(slots=True)
@@ -82,18 +82,18 @@ def _convert(value, spec: dict, where: str, span: Span | None, errors: Collector
             return None
     if kind == "enum":
         if not isinstance(value, str) or value not in spec["values"]:
-            errors.add(f"{where}: `{_shown(value)}` is not one of {', '.join(spec['values'])}", span,
-                       hint=did_you_mean(_shown(value), spec["values"]) or f"write one of {', '.join(spec['values'])}")
+            errors.add(f"{where}: {_shown(value)} is not one of {', '.join(spec['values'])}", span,
+                       hint=isinstance(value, str) and did_you_mean(value, spec["values"]) or f"write one of {', '.join(spec['values'])}")
             return None
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            errors.add(f"{where}: expected yes or no, got `{_shown(value)}`", span, hint="write yes or no")
+            errors.add(f"{where}: expected yes or no, got {_shown(value)}", span, hint="write yes or no")
             return None
         return value
     if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "integer" and not isinstance(value, int)):
-            errors.add(f"{where}: expected a {'whole ' if kind == 'integer' else ''}number, got `{_shown(value)}`", span,
+            errors.add(f"{where}: expected a {'whole ' if kind == 'integer' else ''}number, got {_shown(value)}", span,
                        hint="write a whole number, e.g. 3" if kind == "integer" else "write a number, e.g. 7.4")
             return None
         if isinstance(value, float) and not math.isfinite(value):
@@ -104,13 +104,13 @@ def _convert(value, spec: dict, where: str, span: Span | None, errors: Collector
             return None
         largest = spec.get("max", DEFAULT_MAX)
         if value > largest:
-            errors.add(f"{where}: `{_shown(value)}` is more than the largest value allowed, {largest}", span,
+            errors.add(f"{where}: {_shown(value)} is more than the largest value allowed, {largest}", span,
                        hint="the rule book's vocabulary declares the field's `max`" if "max" in spec
                        else f"a number field without a declared `max` holds at most {DEFAULT_MAX}")
             return None
         return value
     if not isinstance(value, str):
-        errors.add(f"{where}: expected text, got `{_shown(value)}`", span, hint='write the text in quotes, e.g. "12"')
+        errors.add(f"{where}: expected text, got {_shown(value)}", span, hint='write the text in quotes, e.g. "12"')
         return None
     return value
 
@@ -175,8 +175,8 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
                 errors.add(f"{where}: `{etype}` is computed by the rules and cannot be given",
                            span_of(item, "type"), hint="remove this event")
             else:
-                errors.add(f"{where}: unknown event type `{_shown(etype)}`", span_of(item, "type"),
-                           hint=did_you_mean(_shown(etype), known) or "known types: " + ", ".join(sorted(known)))
+                errors.add(f"{where}: unknown event type {_shown(etype)}", span_of(item, "type"),
+                           hint=isinstance(etype, str) and did_you_mean(etype, known) or "known types: " + ", ".join(sorted(known)))
             continue
         spec = specs[etype]
         if spec["kind"] == "point":
@@ -207,7 +207,7 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
         if ident is not None and (isinstance(ident, bool) or not isinstance(ident, (str, int))
                                   or isinstance(ident, int) and abs(ident) >= 10 ** 18):
             errors.add(f"{where}: `id` must be a text or a whole number of at most 18 digits, got "
-                       f"`{_shown(ident)}`", span_of(item, "id"), hint="e.g. id: m1")
+                       f"{_shown(ident)}", span_of(item, "id"), hint="e.g. id: m1")
             continue
         events.append(Event(etype, parsed.get("date") or parsed["start"], parsed.get("end"), fields, i,
                             None if ident is None else str(ident)))
