@@ -159,6 +159,7 @@ def module_ast(book: RuleBook, rules: list) -> py.Module:
     body += [_checker(r) for r in rules]
     body.append(py.Assign(targets=[_name("CHECKERS", py.Store())],
                           value=py.Tuple(elts=[_name(f"check_{r.index}") for r in rules], ctx=py.Load())))
+    body.append(py.Assign(targets=[_name("ORDER", py.Store())], value=_const(tuple(r.index for r in rules))))
     module = py.Module(body=body, type_ignores=[])
     line = 1
     for node in body:

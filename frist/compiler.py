@@ -35,7 +35,7 @@ from .source import DEFAULT_LIMITS, Limits, parse_text, read_text
 # the package files that shape generated code: sources, the grammar, the schema
 _SHAPING_SUFFIXES = (".py", ".lark", ".json")
 # names every checker module defines; an entry without them is damaged
-_MODULE_NAMES = ("BOOK", "RULES", "APPLIES", "FAMILIES", "CHECKERS")
+_MODULE_NAMES = ("BOOK", "RULES", "APPLIES", "FAMILIES", "CHECKERS", "ORDER")
 _MAGIC = b"frist-cache-entry-1\n"
 _TAG_SIZE = 32  # HMAC-SHA256
 _SECRET_NAME = "secret.key"

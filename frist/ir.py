@@ -133,6 +133,7 @@ class _Lowerer:
             "location": location,
             "emits": emits,
             "family": doc.get("version_of"),
+            "settle": self.book.settle.get(r.id),
         }
         return RuleIR(r.index, r.id, info, self.call(), r.span)
 

@@ -28,6 +28,8 @@ Checks (``code``: severity):
 * ``never-applies``, ``never-met``, ``never-broken`` (warning); a condition on
   numbers (``hours > 30``) is decided by z3 when the optional extra is installed,
   and is an ``undecided`` note (neither error nor warning) otherwise;
+* ``order`` (error): rules that change what each other reads (a deregistration ends
+  ``registered``; a quarantine is an event others count), see :mod:`frist.order`;
 * ``month-rounding`` (error): month or year arithmetic while the rule book
   declares no rounding for days the target month lacks.
 
@@ -42,6 +44,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from . import ast
+from . import order as order_of
 from .compiler import compile_rulebook
 from .dates import AmbiguousDate, add_months
 from .errors import Diagnostic, Span
@@ -180,6 +183,7 @@ class _Linter:
         self.findings.append(Finding(code, severity, message, span, tuple(rule_ids), counterexample or {}, hint))
 
     def run(self) -> list:
+        self.order()
         self.month_rounding()
         self.families()
         self.ambiguous_deadlines()
@@ -187,6 +191,20 @@ class _Linter:
         self.temporal_network()
         self.vacuous()
         return self.findings
+
+    def order(self):
+        """Rules that change what each other reads: no order of evaluation settles their verdicts."""
+        analysis = order_of.analyse(self.book)
+        for cycle in analysis.cycles:
+            links = []
+            for writer, reader in zip(cycle, cycle[1:] + cycle[:1]):
+                what = sorted(analysis.writes[writer] & analysis.reads[reader])
+                links.append(f"{writer} changes {', '.join(f'`{name}`' for _, name in what)}, which {reader} reads")
+            self.add("order", ERROR, f"{', '.join(f'`{r}`' for r in cycle)} change what each other reads, so "
+                     "their verdicts would depend on their order in the rule book", list(cycle),
+                     counterexample={"cycle": "; ".join(links)},
+                     hint="let one of them read only what the other does not change, or merge them into one rule "
+                          "(a rule that reads what it changes itself is settled earliest first)")
 
     # ------------------------------------------------------------ witnesses
     def witnesses(self):

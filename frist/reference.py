@@ -68,8 +68,11 @@ def report_json(book: RuleBook, timeline, as_of) -> dict:
 def _run(book: RuleBook, timeline, as_of) -> "_Interpreter":
     as_of = parse_date(as_of)
     interp = _Interpreter(book, _timeline(book, timeline), as_of)
-    for rule in ir.lower(book):  # book.rules is in the compiler's order: quarantine emitters first
-        interp.run(rule)
+    for rule in ir.lower(book):  # book.rules is in evaluation order (frist.order)
+        if rule.info["settle"] == "fixpoint":
+            interp.settle(rule)
+        else:
+            interp.run(rule)
     interp.rule = None
     return interp
 
@@ -101,11 +104,29 @@ class _Interpreter:
         self.rule: RuleInfo | None = None
         self._spells: dict[str, list] = {}
         self._marks: dict[str, list] = {}
+        self.sanctions: set = set()  # days from which a rule deregistered the person
 
     def run(self, rule: ir.RuleIR) -> None:
         self.rule = RuleInfo(**rule.info)
         kwargs = {name: self.value(node) for name, node in rule.call.kwargs}
         getattr(self, "duty_" + rule.call.fn)(self.rule, **kwargs)
+
+    def settle(self, rule: ir.RuleIR) -> None:
+        """A rule that reads what it changes, earliest first: run it from scratch with the sanctions
+        kept so far, and keep the earliest new one, until a run brings none."""
+        kept = set(self.sanctions)
+        saved = (list(self.results), list(self.effects), {k: list(v) for k, v in self.misses.items()},
+                 list(self.known))
+        while True:
+            self.run(rule)
+            new = self.sanctions - kept
+            if not new:
+                return
+            kept.add(min(new))
+            self.results, self.effects, self.known = list(saved[0]), list(saved[1]), list(saved[3])
+            self.misses = {k: list(v) for k, v in saved[2].items()}
+            self.sanctions = set(kept)
+            self._spells.clear()
 
     # ---------------------------------------------------------------- IR values and predicates
     def value(self, node):
@@ -245,7 +266,8 @@ class _Interpreter:
         marks = [e for e in self.marks(state) if e.date <= day]
         if not marks:
             return False
-        latest = max(e.date for e in marks)  # a start wins over an end on the same day
+        ended = [d for d in self.sanctions if d <= day] if state == "registered" else []  # as a deregistration
+        latest = max([e.date for e in marks] + ended)  # a start wins over an end on the same day
         return any(e.type == spec["starts"] and e.date == latest for e in marks)
 
     def starts_on(self, state, day: Date) -> bool:
@@ -265,7 +287,7 @@ class _Interpreter:
         spells = []
         if marks:
             day = min(e.date for e in marks)
-            last = max(e.end or e.date for e in marks) + ONE_DAY
+            last = max([e.end or e.date for e in marks] + list(self.sanctions)) + ONE_DAY
             while day <= last:
                 if self.starts_on(state, day):
                     if spells and spells[-1][1] is None:
@@ -905,6 +927,9 @@ class _Interpreter:
                                "until": back.date.isoformat() if back else None})
         self.effects.append(Effect("deregistration", day, back.date - ONE_DAY if back else None, result.rule.id,
                                    f"deregistered: {why}"))
+        if day not in self.sanctions:  # `registered` ends on that day for every rule
+            self.sanctions.add(day)
+            self._spells.clear()
 
     def registered_business_days(self, day: Date, needed: int, limit: Date) -> list:
         days = []
@@ -938,9 +963,11 @@ class _Interpreter:
             first_reason.setdefault(effect.reason, index)
         day = spells[0][0]
         while day <= self.as_of:
-            reasons = [] if self.in_state("registered", day) else ["not registered as unemployed"]
+            effects = self.effects_on(day)
+            deregistered = any(e.kind == "deregistration" for e in effects)  # a sanction says why, itself
+            reasons = [] if deregistered or self.in_state("registered", day) else ["not registered as unemployed"]
             # each reason once, in the order in which an effect first gave it
-            reasons += sorted({e.reason for e in self.effects_on(day)}, key=first_reason.__getitem__)
+            reasons += sorted({e.reason for e in effects}, key=first_reason.__getitem__)
             if periods and periods[-1]["reasons"] == reasons:
                 periods[-1]["to"] = day.isoformat()
             else:

@@ -177,9 +177,7 @@ def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None
         tl = timeline if isinstance(timeline, Timeline) else load_timeline(timeline, book["vocabulary"])
         as_of = check_date(_dt.date.today() if as_of is None else as_of)
         ctx = engine.Context(book, tl, as_of)
-        for checker in module.CHECKERS:
-            checker(ctx)
-        ctx.rule = None
+        engine.evaluate(ctx, module)
         return Report(as_of, book, tl, ctx.results, engine.benefit_status(ctx), _versions(module, ctx))
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import ast
+from . import ast, order
 from .dates import MAX_AMOUNT, DateError, parse_date
 from .errors import Collector, FristError, RuleBookError, Span, did_you_mean
 from .parser import parse
@@ -53,7 +53,8 @@ class RuleBook:
     vocabulary: dict
     parameters: dict  # name -> [(from ISO, value)]
     digest: str = ""
-    emitted: dict = field(default_factory=dict)
+    settle: dict = field(default_factory=dict)  # rule id -> how a rule that reads what it changes is settled
+    cycles: list = field(default_factory=list)  # rules that change what each other reads (frist lint: order)
     families: dict = field(default_factory=dict)  # id -> (doc, applies node or None)
 
     @property
@@ -144,7 +145,8 @@ def load_document(document, text: str, name: str) -> RuleBook:
         if rule is not None:
             book.rules.append(rule)
     errors.raise_if_any()
-    book.rules = _order(book)
+    analysis = order.analyse(book)
+    book.rules, book.settle, book.cycles = analysis.order, analysis.settle, analysis.cycles
     book.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return book
 
@@ -270,16 +272,6 @@ def _load_parameters(document, book: RuleBook, errors: Collector) -> None:
             errors.add(f"parameter `{name}` mixes durations and numbers", span_of(spec, "versions"))
         book.parameters[name] = versions
         book.vocabulary.setdefault("_param_kinds", {})[name] = kinds.pop() if len(kinds) == 1 else "number"
-
-
-def _order(book: RuleBook) -> list:
-    """Rules that emit derived events run before rules that read them."""
-    emitters = [r for r in book.rules if isinstance(r.effect, ast.Quarantine)]
-    last = [r for r in book.rules if isinstance(r.duty, ast.Consumption)]  # counts what the others decided
-    others = [r for r in book.rules if r not in emitters and r not in last]
-    for r in emitters:
-        book.emitted["quarantine"] = r.id
-    return emitters + others + last
 
 
 def _duty_event(duty) -> str | None:

@@ -90,7 +90,7 @@ def assert_only_runtime_code(tree) -> None:
     imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert len(imports) == 1 and isinstance(imports[0], ast.Import)
     assert [(a.name, a.asname) for a in imports[0].names] == [("frist.runtime.engine", "_rt")]
-    allowed_names = {"_rt", "ctx", "x", "BOOK", "RULES", "CHECKERS", "APPLIES", "FAMILIES"}
+    allowed_names = {"_rt", "ctx", "x", "BOOK", "RULES", "CHECKERS", "ORDER", "APPLIES", "FAMILIES"}
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             assert node.id in allowed_names or re.fullmatch(r"check_\d+", node.id), node.id

@@ -44,6 +44,11 @@ CASES = [
     ("month-rounding", "month-rounding", "error", "within 3 months after registered: meeting",
      "`offer-in-3-months` adds 3 month(s) to dates, and the rule book declares no rounding",
      ["anchor: 2024-01-31", "lands on: a day April 2024 does not have"]),
+    ("order", "order", "error", "  - id: applications-or-out",
+     "`applications-or-out`, `suggestions-or-out` change what each other reads, so their verdicts would depend on "
+     "their order in the rule book",
+     ["applications-or-out changes `registered`, which suggestions-or-out reads",
+      "suggestions-or-out changes `registered`, which applications-or-out reads"]),
     ("sequence", "sequence", "error", "between 2 months and 6 months after registered: meeting",
      "`second-meeting` is declared a later duty than `first-meeting`, but its window does not start where that "
      "one's deadline falls", ["first-meeting due: 3 month(s) after the anchor", "second-meeting opens: 2 month(s)"]),

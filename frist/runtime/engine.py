@@ -48,6 +48,7 @@ class RuleInfo:
     location: str
     emits: str | None = None
     family: str | None = None
+    settle: str | None = None  # "fixpoint": the rule reads what it changes (see frist.order)
 
 
 @dataclass(slots=True)
@@ -89,6 +90,8 @@ class Context:
         self._dates = {}
         self._spells = {}
         self._spell_starts = {}
+        self.sanctions = set()  # days from which a rule deregistered the person (until the next registration)
+        self.emitted: list = []  # derived events, in the order the rules added them
         self._covers = {}
         self._matching = {}
         self._accumulations = {}
@@ -157,6 +160,7 @@ class Context:
         """Add a derived event (e.g. a quarantine) that later rules can count; ``cause``
         is the type of the event that brought it."""
         event = Event(etype, day, None, {"rule": rule, "cause": cause}, -1)
+        self.emitted.append(event)
         events = self.by_type.setdefault(etype, [])  # the context's own list (see __init__)
         at = bisect.bisect_right(self.dates(etype), day)  # after the events of the same day, as a stable sort
         events.insert(at, event)
@@ -233,6 +237,8 @@ class Context:
         else:
             marks = [(e.date, 1, e) for e in self.timeline.by_type.get(spec["starts"], ())]
             marks += [(e.date, 0, e) for e in self.timeline.by_type.get(spec["ends"], ())]
+            if state == "registered":  # a sanction deregisters as a deregistration does
+                marks += [(day, 0, None) for day in self.sanctions]
             marks.sort(key=lambda m: (m[0], m[1]))
             open_at = None
             for day, is_start, _ in marks:
@@ -256,6 +262,30 @@ class Context:
         if starts is None:
             starts = self._spell_starts[state] = [start for start, _ in self.spells(state)]
         return bisect.bisect_right(starts, day) - 1  # spells are disjoint and in date order
+
+    def checkpoint(self) -> tuple:
+        """What :meth:`rollback` restores: the results, effects, misses and emitted events so far."""
+        return len(self.results), len(self.effects), {k: list(v) for k, v in self.misses.items()}, len(self.emitted)
+
+    def rollback(self, mark: tuple, sanctions: set) -> None:
+        """Undo what was added since ``mark``; the sanctions become ``sanctions``."""
+        results, effects, misses, emitted = mark
+        del self.results[results:], self.effects[effects:]
+        self.misses = misses
+        for event in self.emitted[emitted:]:
+            self.by_type[event.type].remove(event)
+            self._dates.pop(event.type, None)
+        del self.emitted[emitted:]
+        self.sanctions = set(sanctions)
+        self._spells.pop("registered", None)
+        self._spell_starts.pop("registered", None)
+
+    def sanction(self, day: Date) -> None:
+        """A rule deregistered the person from ``day``: ``registered`` ends there for every rule."""
+        if day not in self.sanctions:
+            self.sanctions.add(day)
+            self._spells.pop("registered", None)
+            self._spell_starts.pop("registered", None)
 
     def in_state(self, state: str, day: Date) -> bool:
         spells = self.spells(state)
@@ -580,6 +610,33 @@ def deregister(ctx, result, day, why):
     result.actions.append({"action": "deregistration", "from": day.isoformat(),
                            "until": back.date.isoformat() if back else None})
     ctx.effects.append(Effect("deregistration", day, end, result.rule.id, f"deregistered: {why}"))
+    ctx.sanction(day)
+
+
+def evaluate(ctx: Context, module) -> None:
+    """Run a compiled rule book's checkers in their order (see :mod:`frist.order`)."""
+    for index, checker in zip(module.ORDER, module.CHECKERS):
+        if module.RULES[index].settle == "fixpoint":
+            settle(ctx, checker)
+        else:
+            checker(ctx)
+    ctx.rule = None
+
+
+def settle(ctx: Context, checker) -> None:
+    """Evaluate a rule that reads what it changes, earliest first: run it, keep the earliest of its
+    deregistrations not kept yet (undoing the rest of the run), and run it again in the state that
+    makes, until a run brings nothing new.  Each kept deregistration stands: it was decided by what
+    happened before its day, which a later deregistration does not change."""
+    kept = set(ctx.sanctions)
+    while True:
+        mark = ctx.checkpoint()
+        checker(ctx)
+        new = ctx.sanctions - kept
+        if not new:
+            return
+        kept.add(min(new))
+        ctx.rollback(mark, kept)
 
 
 # ====================================================================== quota per calendar window
@@ -1162,7 +1219,8 @@ def _effect_key(effect: Effect, index: int) -> tuple:
 
 def day_reasons(ctx: Context, day: Date, effects: list) -> list:
     """Why dagpenge are not payable on ``day``, given the effects in force then (empty: payable)."""
-    reasons = [] if ctx.in_state("registered", day) else ["not registered as unemployed"]
+    deregistered = any(e.kind == "deregistration" for e in effects)  # a sanction says why, itself
+    reasons = [] if deregistered or ctx.in_state("registered", day) else ["not registered as unemployed"]
     return reasons + list(dict.fromkeys(e.reason for e in effects))
 
 
