@@ -417,7 +417,7 @@ class WeekSuspension(Node):
 
 @dataclass(frozen=True, slots=True)
 class DaysOff(Node):
-    """``no dagpenge on 1 registered business day`` (a karensdag)."""
+    """``no dagpenge on 1 paid day`` (a karensdag): a day that would otherwise be paid."""
 
     days: Number | Param
     unit: str

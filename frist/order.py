@@ -41,7 +41,7 @@ TIME_ORDERED = (ast.Recurring,)
 @dataclass(frozen=True)
 class Analysis:
     order: list  # the rules in evaluation order (ledger rules last)
-    settle: dict  # rule id -> "fixpoint" for a rule that reads what it changes
+    settle: dict  # rule id -> "fixpoint" (reads what it changes) or "ledger" (a benefit period)
     cycles: list  # lists of rules that depend on each other (unsettled)
     reads: dict  # rule id -> set of (kind, name)
     writes: dict  # rule id -> set of (kind, name)
@@ -60,6 +60,7 @@ def analyse(book) -> Analysis:
     cycles = [sorted(c, key=lambda rid: _index(rules, rid)) for c in _components(ordinary, after) if len(c) > 1]
     settle = {r.id: "fixpoint" for r in ordinary
               if writes[r.id] & reads[r.id] and not isinstance(r.duty, TIME_ORDERED)}
+    settle.update({r.id: "ledger" for r in ledger})
     return Analysis(_topological(ordinary, after) + ledger, settle, cycles, reads, writes)
 
 

@@ -422,13 +422,15 @@ class _ToAst(Transformer):
     def week_suspension(self, meta, c):
         return ast.WeekSuspension(self.s(meta))
 
+    def _paid_days(self, unit, what: str, example: str) -> str:
+        if _UNITS[" ".join(str(unit).split())] != "day":
+            raise _LocatedError(f"{what} on days that would otherwise be paid", _tok_span(self.o, unit),
+                                f"write `{example}`")
+        return "paid_day"
+
     def days_off(self, meta, c):
         days, unit = c
-        unit_name = _UNITS[" ".join(str(unit).split())]
-        if unit_name != "business_day":
-            raise _LocatedError("days without dagpenge fall on registered business days",
-                                _tok_span(self.o, unit), "write `on 1 registered business day`")
-        return ast.DaysOff(days, unit_name, self.s(meta))
+        return ast.DaysOff(days, self._paid_days(unit, "days without dagpenge fall", "on 1 paid day"), self.s(meta))
 
     def lapse(self, meta, c):
         after, *rest = c
@@ -444,11 +446,8 @@ class _ToAst(Transformer):
     def quarantine(self, meta, c):
         hours, unit, *rest = c
         lapse = rest[0] if rest else None
-        unit_name = _UNITS[" ".join(str(unit).split())]
-        if unit_name != "business_day":
-            raise _LocatedError("a quarantine is served on registered business days",
-                                _tok_span(self.o, unit), "write `on registered business days`")
-        return ast.Quarantine(hours, unit_name, lapse, self.s(meta))
+        return ast.Quarantine(hours, self._paid_days(unit, "a quarantine is served", "on paid days"), lapse,
+                              self.s(meta))
 
     def loss_of_right(self, meta, c):
         return ast.LossOfRight(c[0], self.s(meta))

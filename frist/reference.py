@@ -68,11 +68,15 @@ def report_json(book: RuleBook, timeline, as_of) -> dict:
 def _run(book: RuleBook, timeline, as_of) -> "_Interpreter":
     as_of = parse_date(as_of)
     interp = _Interpreter(book, _timeline(book, timeline), as_of)
+    ledger = []
     for rule in ir.lower(book):  # book.rules is in evaluation order (frist.order)
-        if rule.info["settle"] == "fixpoint":
+        if rule.info["settle"] == "ledger":
+            ledger.append(rule)
+        elif rule.info["settle"] == "fixpoint":
             interp.settle(rule)
         else:
             interp.run(rule)
+    interp.settle_ledger(ledger)
     interp.rule = None
     return interp
 
@@ -105,18 +109,66 @@ class _Interpreter:
         self._spells: dict[str, list] = {}
         self._marks: dict[str, list] = {}
         self.sanctions: set = set()  # days from which a rule deregistered the person
+        self.claims: list = []  # days a quarantine or karensdag takes, placed after the rules
 
     def run(self, rule: ir.RuleIR) -> None:
         self.rule = RuleInfo(**rule.info)
         kwargs = {name: self.value(node) for name, node in rule.call.kwargs}
         getattr(self, "duty_" + rule.call.fn)(self.rule, **kwargs)
 
+    def settle_ledger(self, periods: list) -> None:
+        """Place the claims on the days otherwise paid, then decide the benefit periods; again, with
+        the periods' own effects, until those come out the same."""
+        losses = []
+        for _ in range(len(periods) + 2):
+            saved = (list(self.results), list(self.effects), {k: list(v) for k, v in self.misses.items()},
+                     list(self.known), list(self.claims))
+            self.place_claims(losses)
+            placed = len(self.effects)
+            for rule in periods:
+                self.run(rule)
+            found = [e for e in self.effects[placed:] if e.days is None]
+            if [(e.kind, e.reason, e.during, e.start, e.end) for e in found] == \
+                    [(e.kind, e.reason, e.during, e.start, e.end) for e in losses]:
+                return
+            self.results, self.effects, self.known, self.claims = (list(saved[0]), list(saved[1]), list(saved[3]),
+                                                                   list(saved[4]))
+            self.misses = {k: list(v) for k, v in saved[2].items()}
+            losses = found
+
+    def place_claims(self, losses: list) -> None:
+        """Each claim, in the order of its first day, takes the weekdays (public holidays included)
+        from its first day to its limit on which the person is registered, no other consequence stops
+        dagpenge and no earlier claim took the day."""
+        taken = set()
+        stopping = [e for e in self.effects if e.days is None] + list(losses)
+        for claim in sorted(self.claims, key=lambda c: c["start"]):
+            days, day = [], claim["start"]
+            while len(days) < claim["needed"] and day <= claim["limit"]:
+                if day.weekday() < 5 and day not in taken and self.in_state("registered", day) and not any(
+                        e.start <= day and (e.end is None or day <= e.end)
+                        and (e.during is None or self.in_state(e.during, day)) for e in stopping):
+                    days.append(day)
+                    taken.add(day)
+                day += ONE_DAY
+            self.effects.append(Effect(claim["kind"], days[0] if days else claim["start"],
+                                       days[-1] if days else claim["start"], claim["rule"], claim["reason"],
+                                       days=frozenset(days)))
+            action = claim["action"]
+            action.update({"from": days[0].isoformat() if days else None,
+                           "to": days[-1].isoformat() if days else None, "days": [d.isoformat() for d in days]})
+            if claim["kind"] == "quarantine":
+                action["served_days"] = len(days)
+                action.pop("lapsed_on", None)
+                if claim["lapsed"] is not None and len(days) < claim["needed"] and claim["lapsed"] <= self.as_of:
+                    action["lapsed_on"] = claim["lapsed"].isoformat()
+
     def settle(self, rule: ir.RuleIR) -> None:
         """A rule that reads what it changes, earliest first: run it from scratch with the sanctions
         kept so far, and keep the earliest new one, until a run brings none."""
         kept = set(self.sanctions)
         saved = (list(self.results), list(self.effects), {k: list(v) for k, v in self.misses.items()},
-                 list(self.known))
+                 list(self.known), list(self.claims))
         while True:
             self.run(rule)
             new = self.sanctions - kept
@@ -124,6 +176,7 @@ class _Interpreter:
                 return
             kept.add(min(new))
             self.results, self.effects, self.known = list(saved[0]), list(saved[1]), list(saved[3])
+            self.claims = list(saved[4])
             self.misses = {k: list(v) for k, v in saved[2].items()}
             self.sanctions = set(kept)
             self._spells.clear()
@@ -831,32 +884,33 @@ class _Interpreter:
             end = self.until(until, start, late, anchor_end)
             self.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
             result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
-                                   "from": start.isoformat(), "until": _after(end)})
+                                   "from": start.isoformat(), "to": _iso(end)})
         elif kind == "week":  # the violation's ISO week, Monday to Sunday
             start = week_start(day)
             self.effects.append(Effect("suspension", start, start + 6 * ONE_DAY, rule.id,
                                        f"`{rule.id}` broken in the week"))
             result.actions.append({"action": "no dagpenge for the week", "from": start.isoformat(),
-                                   "until": (start + _WEEK).isoformat()})
-        elif kind == "days_off":  # the first N registered business days from the violation
-            days = self.registered_business_days(day, self.resolve(effect[1], day), self.as_of)
-            self.effects.append(Effect("days_off", days[0] if days else day, days[-1] if days else None, rule.id,
-                                       f"day without dagpenge (`{rule.id}`)", days=frozenset(days)))
-            result.actions.append({"action": "no dagpenge", "days": [d.isoformat() for d in days]})
+                                   "to": (start + 6 * ONE_DAY).isoformat()})
+        elif kind == "days_off":  # N days otherwise paid, from the violation: placed by the ledger
+            action = {"action": "no dagpenge", "from": None, "to": None, "days": []}
+            self.claims.append({"kind": "days_off", "start": day, "needed": self.resolve(effect[1], day),
+                                "limit": self.as_of, "rule": rule.id, "reason": f"day without dagpenge (`{rule.id}`)",
+                                "action": action, "lapsed": None})
+            result.actions.append(action)
         elif kind == "quarantine":
             self.quarantine(result, effect, anchor_date, day, anchor_event)
         elif kind == "loss_of_right":
             end = self.until(effect[1], day, late, anchor_end)
             self.effects.append(Effect("loss_of_right", day, end, rule.id, f"right to dagpenge lost (`{rule.id}`)"))
-            result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(), "until": _after(end)})
+            result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(), "to": _iso(end)})
         elif kind == "ladder":
             self.escalate(result, effect[1], day, None, None)
         else:
             raise ValueError(kind)
 
     def quarantine(self, result, effect, anchor_date, day, anchor_event):
-        """⌈hours ÷ hours_per_day⌉ registered business days from the event's day, none on or
-        after the day the quarantine lapses; the quarantine is emitted as a derived event."""
+        """⌈hours ÷ hours_per_day⌉ days otherwise paid from the event's day (placed by the ledger),
+        none on or after the day the quarantine lapses; the quarantine is emitted as a derived event."""
         _, spec, lapse = effect
         if isinstance(spec, tuple) and spec[0] == "field":
             hours = (anchor_event.get(spec[1]) if anchor_event is not None else None) or 0
@@ -865,16 +919,13 @@ class _Interpreter:
         needed = math.ceil(_exact(hours) / _exact(self.param("hours_per_day", day)))
         lapsed = None if lapse is None else self.lapse(lapse, anchor_date, day)
         limit = self.as_of if lapsed is None else min(self.as_of, lapsed - ONE_DAY)
-        days = self.registered_business_days(day, needed, limit)
         rule = result.rule
         self.emit(rule.emits or "quarantine", day, rule.id, anchor_event.type if anchor_event is not None else None)
-        self.effects.append(Effect("quarantine", days[0] if days else day, days[-1] if days else None, rule.id,
-                                   f"quarantine of {hours} hours (`{rule.id}`)", days=frozenset(days)))
-        action = {"action": "quarantine", "hours": hours, "days": needed, "served_days": len(days),
-                  "from": days[0].isoformat() if days else None,
-                  "until": days[-1].isoformat() if len(days) == needed else None}
-        if lapsed is not None and len(days) < needed and lapsed <= self.as_of:
-            action["lapsed_on"] = lapsed.isoformat()
+        action = {"action": "quarantine", "hours": hours, "needed_days": needed, "served_days": 0,
+                  "from": None, "to": None, "days": []}
+        self.claims.append({"kind": "quarantine", "start": day, "needed": needed, "limit": limit, "rule": rule.id,
+                            "reason": f"quarantine of {hours} hours (`{rule.id}`)", "action": action,
+                            "lapsed": lapsed})
         result.actions.append(action)
 
     def lapse(self, lapse, anchor_date: Date, imposed: Date) -> Date:
@@ -924,20 +975,12 @@ class _Interpreter:
         """No dagpenge from ``day`` until the next registration."""
         back = next(iter(self.between("registered", day, None)), None)
         result.actions.append({"action": "deregistration", "from": day.isoformat(),
-                               "until": back.date.isoformat() if back else None})
+                               "to": (back.date - ONE_DAY).isoformat() if back else None})
         self.effects.append(Effect("deregistration", day, back.date - ONE_DAY if back else None, result.rule.id,
                                    f"deregistered: {why}"))
         if day not in self.sanctions:  # `registered` ends on that day for every rule
             self.sanctions.add(day)
             self._spells.clear()
-
-    def registered_business_days(self, day: Date, needed: int, limit: Date) -> list:
-        days = []
-        while len(days) < needed and day <= limit:
-            if is_business_day(day) and self.in_state("registered", day):
-                days.append(day)
-            day += ONE_DAY
-        return days
 
     # ====================================================================== benefit status
     def effects_on(self, day: Date) -> list:
@@ -1001,8 +1044,9 @@ def _number(value: Fraction):
     return int(value) if value.denominator == 1 else float(value)
 
 
-def _after(end: Date | None) -> str | None:
-    return None if end is None else (end + ONE_DAY).isoformat()
+def _iso(day: Date | None) -> str | None:
+    """An action's ``to``: the last day included, None while still running."""
+    return None if day is None else day.isoformat()
 
 
 def _span(rule: RuleInfo | None) -> Span | None:

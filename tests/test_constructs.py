@@ -141,14 +141,14 @@ def test_job_suggestions_every_7_days_with_ladder(run):
     violated = [r for r in jf if r.status == "violated"]
     assert [r.violated_since for r in violated][:2] == [d("2016-03-23"), d("2016-04-06")]
     assert violated[0].detail["met_in_grace"] == "2016-03-29"
-    assert violated[1].actions[-1] == {"action": "deregistration", "from": "2016-04-13", "until": "2016-04-20"}
+    assert violated[1].actions[-1] == {"action": "deregistration", "from": "2016-04-13", "to": "2016-04-19"}
     unpaid = unpaid_days(report)
     assert span("2016-04-13", "2016-04-19") <= unpaid and d("2016-04-12") not in unpaid
     # after re-registration on 04-20 the duty runs again: due 04-27, missed -> miss 3 within
     # 12 months of miss 2: deregistered at once from 04-28
     assert violated[2].violated_since == d("2016-04-28")
     assert violated[2].detail["miss"] == 3
-    assert violated[2].actions == [{"action": "deregistration", "from": "2016-04-28", "until": None}]
+    assert violated[2].actions == [{"action": "deregistration", "from": "2016-04-28", "to": None}]
 
 
 def test_job_suggestions_end_in_2020(run):
@@ -283,18 +283,21 @@ def test_no_show_stops_dagpenge_until_contact(run):
     assert d("2024-04-05") not in unpaid_days(report)
 
 
-def test_quarantine_skips_public_holidays(run):
-    # Quit on Monday 2024-03-25. 111 h / 7.4 h = 15 business days while registered;
-    # Maundy Thursday 03-28, Good Friday 03-29 and Easter Monday 04-01 are public holidays:
-    # 25,26,27 | 2,3,4,5 | 8..12 | 15,16,17 -> the last quarantine day is 2024-04-17.
+def test_quarantine_is_served_on_weekday_public_holidays_too(run):
+    # ff:512 "En effektiv karantæne vil sige, at du ikke får ydelser for 111 timer, som du ellers ville
+    # have ret til": the 15 days (111 h / 7.4 h) are days dagpenge would otherwise pay, and dagpenge pay
+    # Monday to Friday, public holidays included.  Quit on Monday 2024-03-25: 25-29 (Maundy Thursday 03-28
+    # and Good Friday 03-29 among them), 1-5 April (Easter Monday 04-01 among them), 8-12 April.
     events = [{"type": "registered", "date": "2024-03-25"},
               {"type": "self_inflicted", "date": "2024-03-25", "what": "quit"}]
     report = run(events, "2024-04-30")
     action = one(report, "quarantine-self-inflicted").actions[0]
-    assert action["days"] == 15 and action["from"] == "2024-03-25" and action["until"] == "2024-04-17"
+    assert (action["needed_days"], action["served_days"], action["from"], action["to"]) == \
+        (15, 15, "2024-03-25", "2024-04-12")
     unpaid = unpaid_days(report)
-    assert d("2024-04-17") in unpaid and d("2024-04-18") not in unpaid
-    assert d("2024-03-28") not in unpaid and d("2024-04-01") not in unpaid
+    assert span("2024-03-25", "2024-03-29") | span("2024-04-01", "2024-04-05") | span("2024-04-08", "2024-04-12") \
+        == {day for day in unpaid if day.weekday() < 5}
+    assert d("2024-03-28") in unpaid and d("2024-04-01") in unpaid and d("2024-04-15") not in unpaid
 
 
 def test_quit_with_valid_reason_is_no_quarantine(run):
@@ -314,8 +317,13 @@ def test_two_quarantines_within_12_months_lose_the_right(run):
     lost = one(report, "two-quarantines")
     assert lost.status == "violated" and lost.violated_since == d("2024-12-30")
     unpaid = unpaid_days(report)
-    # 160 + 141 = 301 > 300 hours within 3 months by 2025-03-31: payable again from that day
-    assert span("2024-12-30", "2025-03-30") <= unpaid and d("2025-03-31") not in unpaid
+    # 160 + 141 = 301 > 300 hours within 3 months by 2025-03-31: the right is back from that day.  The
+    # second quarantine (15 days) could not be served while the right was lost (it takes days that would
+    # otherwise be paid, ff:512), and this book's quarantine does not lapse: it takes the 15 weekdays
+    # from Monday 2025-03-31 to Friday 2025-04-18; dagpenge are paid again from Monday 2025-04-21.
+    assert span("2024-12-30", "2025-03-30") <= unpaid
+    assert {day for day in span("2025-03-31", "2025-04-30") if day in unpaid and day.weekday() < 5} == \
+        {day for day in span("2025-03-31", "2025-04-18") if day.weekday() < 5}
 
 
 def test_quarantines_more_than_12_months_apart(run):

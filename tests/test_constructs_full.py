@@ -10,7 +10,7 @@ import pytest
 import frist
 from frist.compiler import compile_rules
 
-from conftest import d, one, results, unpaid_days
+from conftest import d, one, results, span, unpaid_days
 
 REG = {"type": "registered", "date": "2024-03-01"}  # a Friday, 2024 contact course
 
@@ -64,14 +64,15 @@ def test_karensdag_period_runs_on_cumulative_unemployment(run_full):
 
 # QU-3 (ff-pjece §22): a quarantine lapses 3 months after the job ended, or after 185 wage hours
 def test_quarantine_lapses_three_months_after_the_job_ended(run_full):
-    # quit Fri 2024-01-05, registered Mon 2024-03-25; lapses 2024-04-05. Business days while registered:
-    # 03-25, 03-26, 03-27, then Easter (03-28, 03-29, 04-01 are public holidays), 04-02, 04-03, 04-04
+    # quit Fri 2024-01-05, registered Mon 2024-03-25; lapses 2024-04-05 (3 months after, ff:526).  Served on
+    # the weekdays dagpenge would otherwise pay while registered (ff:512), the Easter holidays 03-28, 03-29
+    # and 04-01 among them: 03-25 .. 03-29 and 04-01 .. 04-04, 9 of the 15 days
     events = [{"type": "self_inflicted", "date": "2024-01-05", "what": "quit"},
               {"type": "registered", "date": "2024-03-25"}]
     report = run_full(events, "2024-05-31")
     action = one(report, "quarantine-self-inflicted").actions[0]
-    assert action["served_days"] == 6 and action["days"] == 15 and action["lapsed_on"] == "2024-04-05"
-    served = {d(x) for x in ("2024-03-25", "2024-03-26", "2024-03-27", "2024-04-02", "2024-04-03", "2024-04-04")}
+    assert (action["served_days"], action["needed_days"], action["lapsed_on"]) == (9, 15, "2024-04-05")
+    served = span("2024-03-25", "2024-03-29") | span("2024-04-01", "2024-04-04")
     assert served <= unpaid_days(report) and d("2024-04-05") not in unpaid_days(report)
 
 
@@ -81,8 +82,10 @@ def test_quarantine_lapses_after_185_wage_hours(run_full):
               {"type": "wage_work", "date": "2024-03-27", "hours": 184},
               {"type": "wage_work", "date": "2024-04-03", "hours": 1}]
     action = one(run_full(events, "2024-05-31"), "quarantine-self-inflicted").actions[0]
-    # 185 hours reached on 04-03, so it lapses 04-04: served 03-25, 03-26, 03-27, 04-02, 04-03
-    assert (action["lapsed_on"], action["served_days"]) == ("2024-04-04", 5)
+    # 185 hours reached on 04-03, so it lapses 04-04.  The week of 03-25 pays no dagpenge (184 hours of work,
+    # more than 29.6: ff:350), so no quarantine day falls in it; it is served on 04-01 .. 04-03 (ff:512)
+    assert (action["lapsed_on"], action["served_days"], action["from"], action["to"]) == \
+        ("2024-04-04", 3, "2024-04-01", "2024-04-03")
 
 
 # MT-15 (ff-pjece §18, aka-guide): no summons while reported sick or on a holiday notified in time
@@ -207,7 +210,7 @@ def test_wrong_information_quarantine_takes_its_hours_from_the_event(run_full):
     result = one(report, "wrong-information")
     assert (result.status, result.violated_since) == ("violated", d("2024-04-08"))
     action = result.actions[0]
-    assert (action["hours"], action["days"], action["from"], action["until"]) == (37, 5, "2024-04-08", "2024-04-12")
+    assert (action["hours"], action["needed_days"], action["from"], action["to"]) == (37, 5, "2024-04-08", "2024-04-12")
     assert {d(f"2024-04-{x:02d}") for x in range(8, 13)} <= unpaid_days(report)
     assert d("2024-04-15") not in unpaid_days(report)
 

@@ -78,6 +78,21 @@ class Effect:
     days: frozenset | None = None  # for quarantine: exactly which days
 
 
+@dataclass(slots=True)
+class Claim:
+    """Days a consequence takes from the days that would otherwise be paid (a quarantine's, a karensdag's):
+    ``needed`` of them, from ``start`` up to ``limit``; placed by :func:`place_claims`."""
+
+    kind: str  # quarantine | days_off
+    start: Date
+    needed: int
+    limit: Date
+    rule: str
+    reason: str
+    action: dict  # the result's action, completed when the days are placed
+    lapsed: Date | None = None  # a quarantine: the day it lapses (if it does by the check date)
+
+
 class Context:
     """One timeline being checked against one rule book."""
 
@@ -92,6 +107,7 @@ class Context:
         self._spell_starts = {}
         self.sanctions = set()  # days from which a rule deregistered the person (until the next registration)
         self.emitted: list = []  # derived events, in the order the rules added them
+        self.claims: list = []  # days to take from the paid days, placed after the rules (the ledger)
         self._covers = {}
         self._matching = {}
         self._accumulations = {}
@@ -265,12 +281,13 @@ class Context:
 
     def checkpoint(self) -> tuple:
         """What :meth:`rollback` restores: the results, effects, misses and emitted events so far."""
-        return len(self.results), len(self.effects), {k: list(v) for k, v in self.misses.items()}, len(self.emitted)
+        return (len(self.results), len(self.effects), {k: list(v) for k, v in self.misses.items()}, len(self.emitted),
+                len(self.claims))
 
     def rollback(self, mark: tuple, sanctions: set) -> None:
         """Undo what was added since ``mark``; the sanctions become ``sanctions``."""
-        results, effects, misses, emitted = mark
-        del self.results[results:], self.effects[effects:]
+        results, effects, misses, emitted, claims = mark
+        del self.results[results:], self.effects[effects:], self.claims[claims:]
         self.misses = misses
         for event in self.emitted[emitted:]:
             self.by_type[event.type].remove(event)
@@ -607,20 +624,94 @@ def apply_ladder(ctx, result, ladder, violated, ttype, tpred):
 def deregister(ctx, result, day, why):
     back = ctx.first_between("registered", day, None)
     end = back.date - ONE_DAY if back else None
-    result.actions.append({"action": "deregistration", "from": day.isoformat(),
-                           "until": back.date.isoformat() if back else None})
+    result.actions.append({"action": "deregistration", "from": day.isoformat(), "to": _iso(end)})
     ctx.effects.append(Effect("deregistration", day, end, result.rule.id, f"deregistered: {why}"))
     ctx.sanction(day)
 
 
 def evaluate(ctx: Context, module) -> None:
-    """Run a compiled rule book's checkers in their order (see :mod:`frist.order`)."""
+    """Run a compiled rule book's checkers in their order (see :mod:`frist.order`), then settle the
+    ledger: the days quarantines and karensdage take, and the benefit periods."""
+    ledger = []
     for index, checker in zip(module.ORDER, module.CHECKERS):
-        if module.RULES[index].settle == "fixpoint":
+        how = module.RULES[index].settle
+        if how == "ledger":
+            ledger.append(checker)
+        elif how == "fixpoint":
             settle(ctx, checker)
         else:
             checker(ctx)
+    settle_ledger(ctx, ledger)
     ctx.rule = None
+
+
+def settle_ledger(ctx: Context, periods: list) -> None:
+    """Place the claims on the days that would otherwise be paid, then decide the benefit periods,
+    which count those days and may end the right from the day one is used up, which moves the claims
+    after that day: repeated with the periods' own effects until they come out the same."""
+    losses: list = []
+    for _ in range(len(periods) + 2):  # each round can only move what lies after a later day
+        mark = ctx.checkpoint()
+        place_claims(ctx, losses)
+        for checker in periods:
+            checker(ctx)
+        found = [e for e in ctx.effects[mark[1]:] if e.days is None]
+        if [_effect_key(e, 0) + (e.start, e.end) for e in found] == [_effect_key(e, 0) + (e.start, e.end)
+                                                                      for e in losses]:
+            return
+        ctx.rollback(mark, ctx.sanctions)
+        losses = found
+
+
+def place_claims(ctx: Context, losses=()) -> None:
+    """Give each claim its days: weekdays (Monday to Friday, public holidays included, as dagpenge
+    are paid) on which the person is registered and no other consequence already stops dagpenge, not
+    taken by an earlier claim, from the claim's first day to its limit.  Claims are served in the
+    order of their first day (then in the order the rules made them)."""
+    if not ctx.claims:
+        return
+    first = min(c.start for c in ctx.claims)
+    interval = [e for e in ctx.effects if e.days is None] + list(losses)
+    free = [d for start, end, effects in effect_stretches(ctx, first, ctx.as_of, interval)
+            if not effects and ctx.in_state("registered", start) for d in _weekdays(start, end)]
+    taken = list(range(len(free) + 1))  # union-find: the first free day not taken at or after i
+
+    def next_free(i):
+        root = i
+        while taken[root] != root:
+            root = taken[root]
+        while taken[i] != root:
+            taken[i], i = root, taken[i]
+        return root
+
+    for claim in sorted(ctx.claims, key=lambda c: c.start):  # stable: ties in the order made
+        days, i = [], next_free(bisect.bisect_left(free, claim.start))
+        while len(days) < claim.needed and i < len(free) and free[i] <= claim.limit:
+            days.append(free[i])
+            taken[i] = i + 1
+            i = next_free(i + 1)
+        ctx.effects.append(Effect(claim.kind, days[0] if days else claim.start, days[-1] if days else claim.start,
+                                  claim.rule, claim.reason, days=frozenset(days)))
+        _fill_action(ctx, claim, days)
+
+
+def _weekdays(start: Date, end: Date):
+    day = start
+    while day <= end:
+        if day.weekday() < 5:
+            yield day
+        day += ONE_DAY
+
+
+def _fill_action(ctx: Context, claim: Claim, days: list) -> None:
+    action = claim.action
+    action.update({"from": days[0].isoformat() if days else None,
+                   "to": days[-1].isoformat() if days else None, "days": [d.isoformat() for d in days]})
+    if claim.kind == "quarantine":
+        action["served_days"] = len(days)
+        action.pop("lapsed_on", None)
+        if claim.lapsed is not None and len(days) < claim.needed and claim.lapsed <= ctx.as_of:
+            action["lapsed_on"] = claim.lapsed.isoformat()
 
 
 def settle(ctx: Context, checker) -> None:
@@ -856,21 +947,19 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
         end = _until(ctx, until, start, late, anchor_end)
         ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
         result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
-                               "from": start.isoformat(), "until": (end + ONE_DAY).isoformat() if end else None})
+                               "from": start.isoformat(), "to": _iso(end)})
         return
     if kind == "week":
         start = week_start(day)
         end = start + ONE_DAY * 6
         ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken in the week"))
-        result.actions.append({"action": "no dagpenge for the week", "from": start.isoformat(),
-                               "until": (end + ONE_DAY).isoformat()})
+        result.actions.append({"action": "no dagpenge for the week", "from": start.isoformat(), "to": _iso(end)})
         return
     if kind == "days_off":
-        needed = ctx.amount(effect[1], day)
-        days = _registered_business_days(ctx, day, needed, ctx.as_of)
-        ctx.effects.append(Effect("days_off", days[0] if days else day, days[-1] if days else None, rule.id,
-                                  f"day without dagpenge (`{rule.id}`)", days=frozenset(days)))
-        result.actions.append({"action": "no dagpenge", "days": [d.isoformat() for d in days]})
+        action = {"action": "no dagpenge", "from": None, "to": None, "days": []}
+        ctx.claims.append(Claim("days_off", day, ctx.amount(effect[1], day), ctx.as_of, rule.id,
+                                f"day without dagpenge (`{rule.id}`)", action))
+        result.actions.append(action)
         return
     if kind == "quarantine":
         spec = effect[1]
@@ -885,28 +974,27 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
             lapsed = _lapse(ctx, effect[2], anchor_date, day)
             if lapsed is not None:
                 limit = min(limit, lapsed - ONE_DAY)
-        days = _registered_business_days(ctx, day, needed, limit)
         ctx.emit(rule.emits or "quarantine", day, rule.id, anchor_event.type if anchor_event is not None else None)
-        served = len(days)
-        ctx.effects.append(Effect("quarantine", days[0] if days else day, days[-1] if days else None, rule.id,
-                                  f"quarantine of {hours} hours (`{rule.id}`)", days=frozenset(days)))
-        action = {"action": "quarantine", "hours": hours, "days": needed,
-                  "served_days": served, "from": days[0].isoformat() if days else None,
-                  "until": days[-1].isoformat() if days and len(days) == needed else None}
-        if lapsed is not None and served < needed and lapsed <= ctx.as_of:
-            action["lapsed_on"] = lapsed.isoformat()
+        action = {"action": "quarantine", "hours": hours, "needed_days": needed, "served_days": 0,
+                  "from": None, "to": None, "days": []}
+        ctx.claims.append(Claim("quarantine", day, needed, limit, rule.id, f"quarantine of {hours} hours (`{rule.id}`)",
+                                action, lapsed))
         result.actions.append(action)
         return
     if kind == "loss_of_right":
         end = _until(ctx, effect[1], day, late, anchor_end)
         ctx.effects.append(Effect("loss_of_right", day, end, rule.id, f"right to dagpenge lost (`{rule.id}`)"))
-        result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(),
-                               "until": (end + ONE_DAY).isoformat() if end else None})
+        result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(), "to": _iso(end)})
         return
     if kind == "ladder":
         apply_ladder(ctx, result, effect[1], day, None, None)
         return
     raise ValueError(kind)
+
+
+def _iso(day: Date | None) -> str | None:
+    """A day as an action's ``to`` gives it: the last day included, None while still running."""
+    return None if day is None else day.isoformat()
 
 
 def _exact(number) -> Fraction:
@@ -918,21 +1006,6 @@ def hours_of(events) -> float:
     """The hours of some events, added so that decimal hours sum to what they read:
     24.1 + 1.6 + 0.6 + 3.3 is 29.6, exactly at a limit of 29.6."""
     return round(math.fsum(e.get("hours", 0) or 0 for e in events), 9)
-
-
-def _registered_business_days(ctx, day: Date, needed: int, limit: Date) -> list:
-    """The first ``needed`` business days from ``day`` (up to ``limit``) on which the person is
-    registered; the days between registrations are skipped, not walked."""
-    days = []
-    for start, end in ctx.spells_from("registered", day):
-        d, stop = max(start, day), limit if end is None else min(end, limit)
-        while len(days) < needed and d <= stop:
-            if is_business_day(d):
-                days.append(d)
-            d += ONE_DAY
-        if len(days) >= needed or stop >= limit:
-            break
-    return days
 
 
 def _lapse(ctx, lapse, anchor_date: Date, imposed: Date) -> Date | None:
@@ -1146,18 +1219,19 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
         not_applicable(ctx, rule, _why_not(ctx, rule, anchors, applies))
 
 
-def steady_stretches(ctx: Context, first: Date, last: Date) -> list:
-    """``first`` to ``last`` cut into stretches ``(start, end)`` inside which no effect, no
-    registration and no state an effect depends on changes, so that what holds on a
-    stretch's first day holds on all of it."""
+def steady_stretches(ctx: Context, first: Date, last: Date, effects=None) -> list:
+    """``first`` to ``last`` cut into stretches ``(start, end)`` inside which no effect (of
+    ``effects``, default all), no registration and no state an effect depends on changes, so
+    that what holds on a stretch's first day holds on all of it."""
+    effects = ctx.effects if effects is None else effects
     cuts = {first, last + ONE_DAY}
-    states = {"registered"} | {e.during for e in ctx.effects if e.during is not None}
+    states = {"registered"} | {e.during for e in effects if e.during is not None}
     for state in states:
         for start, end in ctx.spells(state):
             cuts.add(start)
             if end is not None:
                 cuts.add(end + ONE_DAY)
-    for effect in ctx.effects:
+    for effect in effects:
         if effect.days is not None:
             cuts.update(effect.days)
             cuts.update(d + ONE_DAY for d in effect.days)
@@ -1169,7 +1243,7 @@ def steady_stretches(ctx: Context, first: Date, last: Date) -> list:
     return [(a, b - ONE_DAY) for a, b in zip(ordered, ordered[1:])]
 
 
-def effect_stretches(ctx: Context, first: Date, last: Date) -> list:
+def effect_stretches(ctx: Context, first: Date, last: Date, effects=None) -> list:
     """:func:`steady_stretches` with the effects in force on each: ``[(start, end, effects)]``.
 
     Effects alike in kind, reason and state count once (two losses of the right are
@@ -1177,14 +1251,14 @@ def effect_stretches(ctx: Context, first: Date, last: Date) -> list:
     their reason was applied.  One sweep over the stretches and the effects sorted by
     start, so the cost grows with the stretches and the effects, not their product.
     """
-    effects = ctx.effects
+    effects = ctx.effects if effects is None else effects
     first_of, first_reason = {}, {}  # key (reason) -> index of the first effect applied with it
     for index, effect in enumerate(effects):
         first_of.setdefault(_effect_key(effect, index), index)
         first_reason.setdefault(effect.reason, index)
     order = sorted(range(len(effects)), key=lambda i: effects[i].start)
     counts, ending, k, out = {}, [], 0, []
-    for start, end in steady_stretches(ctx, first, last):
+    for start, end in steady_stretches(ctx, first, last, effects):
         while k < len(order) and effects[order[k]].start <= start:
             index = order[k]
             effect, key = effects[index], _effect_key(effects[index], index)
