@@ -60,7 +60,7 @@ from .compiler import cache_key, compile_text
 from .dates import parse_date
 from .errors import Diagnostic, FristError, Span, TimelineError
 from .optional import install_command, require
-from .report import check, check_date, load_timeline
+from .report import STATUSES, check, check_date, load_timeline
 from .source import Mapping, Sequence, read_text
 
 # 2: part files are verified against _parts/*.json, the input by the sha256 of all of it, Parquet ids typed
@@ -517,6 +517,8 @@ def check_person(module, person: Person, path: str, as_of: _dt.date, detail: str
             "violations": [{"rule": r.rule.id, "instance": r.instance,
                             "violated_since": r.violated_since.isoformat() if r.violated_since else None}
                            for r in report.violations()],
+            "in_force": [{"rule": r.rule.id, "instance": r.instance, "from": r.violated_since.isoformat()
+                          if r.violated_since else None} for r in report.in_force()],
             "unpaid_days": _unpaid_days(report.benefit)}
 
 
@@ -564,11 +566,12 @@ class Tally:
 
 def _parquet_schema():
     pa = require("pyarrow", "writing Parquet")
-    counts = pa.struct([(s, pa.int64()) for s in ("violated", "pending", "fulfilled", "waived", "not_applicable")])
+    counts = pa.struct([(s, pa.int64()) for s in STATUSES])
     violation = pa.struct([("rule", pa.string()), ("instance", pa.string()), ("violated_since", pa.string())])
+    effect = pa.struct([("rule", pa.string()), ("instance", pa.string()), ("from", pa.string())])
     return pa.schema([("id", pa.string()), ("id_type", pa.string()), ("status", pa.string()), ("as_of", pa.string()),
-                      ("summary", counts), ("violations", pa.list_(violation)), ("unpaid_days", pa.int64()),
-                      ("error", pa.string()), ("report", pa.string())])
+                      ("summary", counts), ("violations", pa.list_(violation)), ("in_force", pa.list_(effect)),
+                      ("unpaid_days", pa.int64()), ("error", pa.string()), ("report", pa.string())])
 
 
 def _id_type(pid) -> str | None:
@@ -591,8 +594,10 @@ def _parquet_row(record: dict) -> dict:
         record = {"as_of": record["as_of"], "summary": record["summary"],
                   "violations": [{"rule": r["rule"], "instance": r["instance"], "violated_since": r["violated_since"]}
                                  for r in record["results"] if r["status"] == "violated"],
+                  "in_force": [{"rule": r["rule"], "instance": r["instance"], "from": r["in_force_from"]}
+                               for r in record["results"] if r["status"] == "in_force"],
                   "unpaid_days": _unpaid_days(record["benefit"])}
-    row.update({k: record[k] for k in ("as_of", "summary", "violations", "unpaid_days")})
+    row.update({k: record[k] for k in ("as_of", "summary", "violations", "in_force", "unpaid_days")})
     return row
 
 

@@ -35,7 +35,8 @@ from . import ir
 from .dates import ONE_DAY, AmbiguousDate, Date, age_on, is_business_day, parse_date, shift, week_start
 from .errors import Diagnostic, EvaluationError, Span
 from .rulebook import RuleBook
-from .runtime.engine import FULFILLED, NOT_APPLICABLE, PENDING, VIOLATED, WAIVED, Effect, Result, RuleInfo
+from .runtime.engine import (FULFILLED, NOT_APPLICABLE, PENDING, VIOLATED, WAIVED, Effect, Result, RuleInfo,
+                             anchored, name_effects)
 from .runtime.timeline import Event, Timeline, build_timeline
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
@@ -77,6 +78,7 @@ def _run(book: RuleBook, timeline, as_of) -> "_Interpreter":
         else:
             interp.run(rule)
     interp.settle_ledger(ledger)
+    name_effects(interp.results)
     interp.rule = None
     return interp
 
@@ -428,7 +430,7 @@ class _Interpreter:
                 base = a.get(fieldname) if fieldname else a.date
                 lo = base if lo_spec is None else self.offset(base, lo_spec, clock)
                 hi = self.offset(base, hi_spec, clock)
-            result = Result(rule, _instance(a), PENDING, (lo, hi), hi)
+            result = anchored(rule, a, PENDING, (lo, hi), hi)
             if self.waived(result, a, exceptions):
                 self.add(result)
                 continue
@@ -469,7 +471,7 @@ class _Interpreter:
             lo = a.date if lo_spec is None else self.offset(a.date, lo_spec, clock)
             hi = self.offset(a.date, hi_spec, clock)
             need = self.resolve(count, a.date)
-            result = Result(rule, _instance(a), PENDING, (lo, hi), hi, detail={"required": need})
+            result = anchored(rule, a, PENDING, (lo, hi), hi, detail={"required": need})
             if self.waived(result, a, exceptions):
                 self.add(result)
                 continue
@@ -577,6 +579,7 @@ class _Interpreter:
                              if any(e.date <= sunday and monday <= (e.end or e.date) for e in self.events(t))), None)
                 if skip is not None:
                     self.add(Result(rule, f"week {_iso_week(monday)}", WAIVED, (monday, sunday), None,
+                                    weeks=(_iso_week(monday),) * 2,
                                     reason=f"week with `{skip}` is not counted"))
                 else:
                     block.append(monday)
@@ -588,7 +591,7 @@ class _Interpreter:
                 monday += _WEEK
             if block and end is not None:
                 self.add(Result(rule, f"weeks from {_iso_week(block[0])}", NOT_APPLICABLE,
-                                (block[0], block[-1] + 6 * ONE_DAY),
+                                (block[0], block[-1] + 6 * ONE_DAY), weeks=(_iso_week(block[0]), _iso_week(block[-1])),
                                 reason=f"the {state} spell ended before the period was complete"))
         if not any_week:
             self.not_applicable(rule, "the person is not covered (see `applies`)" if not self.holds(applies, self.as_of)
@@ -600,7 +603,8 @@ class _Interpreter:
                 else f"weeks {_iso_week(lo)}..{_iso_week(block[-1])}")
         need = self.resolve(count, lo)
         hits = [e for e in self.events(ttype, tpred) if week_start(e.date) in block]
-        result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)})
+        result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)},
+                        weeks=(_iso_week(lo), _iso_week(block[-1])))
         short = []
         for share_count, share_pred, text in shares:
             share_need = self.resolve(share_count, lo)
@@ -670,7 +674,7 @@ class _Interpreter:
             cap = self.resolve(limit, e.date)
             if len(inside) > cap:
                 broke = True
-                result = Result(rule, _instance(e), VIOLATED, (horizon + ONE_DAY, e.date), None,
+                result = anchored(rule, e, VIOLATED, (horizon + ONE_DAY, e.date), None,
                                 violated_since=e.date, detail={"limit": cap, "counted": len(inside)})
                 result.fulfilled_by = inside[-(int(cap) + 1):]  # the events that make one too many
                 self.apply(result, effect, e.date, None)
@@ -694,7 +698,7 @@ class _Interpreter:
             if not self.covers(rule, applies, anchor.date):
                 continue
             found = True
-            result = Result(rule, _instance(anchor), PENDING)
+            result = anchored(rule, anchor, PENDING)
             if self.waived(result, anchor, exceptions):
                 pass
             elif event is None:
@@ -719,7 +723,7 @@ class _Interpreter:
             if not self.covers(rule, applies, e.date):
                 continue
             found = True
-            result = Result(rule, _instance(e), VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
+            result = anchored(rule, e, VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
             result.fulfilled_by.append(e)
             self.apply(result, effect, e.date, None, violation=e.date, anchor_end=e.end, anchor_event=e)
             self.add(result)
@@ -740,7 +744,7 @@ class _Interpreter:
             found = True
             last_ok = self.shift(e.date, at_most) - ONE_DAY
             end = e.end or e.date
-            result = Result(rule, _instance(e), PENDING, (e.date, last_ok), last_ok)
+            result = anchored(rule, e, PENDING, (e.date, last_ok), last_ok)
             if self.waived(result, e, exceptions):
                 pass
             elif end <= last_ok:
@@ -769,6 +773,7 @@ class _Interpreter:
             hours = sum(_exact(e.get("hours", 0)) for e in in_week)
             cap = self.resolve(limit, monday)
             result = Result(rule, f"week {_iso_week(monday)}", FULFILLED, (monday, sunday), sunday,
+                            weeks=(_iso_week(monday),) * 2,
                             detail={"limit": cap, "hours": _number(hours)}, fulfilled_by=in_week)
             if hours > _exact(cap):
                 result.status, result.violated_since = VIOLATED, monday
@@ -796,7 +801,7 @@ class _Interpreter:
                 end = None if after is None else after - ONE_DAY
                 worked = sum(_exact(e.get("hours", 0)) for e in self.between(ttype, start, end, tpred))
                 need = self.resolve(hours, start)
-                result = Result(rule, f"{_instance(a)} period {k}", PENDING, (start, end), end,
+                result = Result(rule, f"{_instance(a)} period {k}", PENDING, (start, end), end, anchor=a,
                                 detail={"hours": _number(worked), "more_than": need})
                 if worked > _exact(need):
                     result.status = FULFILLED
@@ -849,7 +854,7 @@ class _Interpreter:
                         if used >= cap:
                             exhausted = day
                 day += ONE_DAY
-            result = Result(rule, _instance(a), FULFILLED if period_end < self.as_of else PENDING,
+            result = anchored(rule, a, FULFILLED if period_end < self.as_of else PENDING,
                             (a.date, period_end), period_end,
                             detail={"limit": self.resolve(limit, a.date), "unit": unit,
                                     "used": round(float(min(used, cap)), 2)})

@@ -21,8 +21,11 @@ from .runtime import engine
 from .runtime.timeline import Timeline, build_timeline
 from .source import DEFAULT_LIMITS, parse_text, read_file
 
-REPORT_VERSION = "1.0"
-STATUSES = ("violated", "pending", "fulfilled", "waived", "not_applicable")
+REPORT_VERSION = "2.0"
+STATUSES = ("violated", "in_force", "pending", "fulfilled", "not_in_force", "waived", "not_applicable")
+HOLDERS = ("person", "akasse", "jobcenter")
+SECTIONS = {"person": "Duties of the person", "akasse": "Duties of the a-kasse",
+            "jobcenter": "Duties of the jobcenter", None: "Legal effects (the law at work, nobody's breach)"}
 
 
 @dataclass
@@ -48,12 +51,25 @@ class Report:
         return out
 
     def violations(self) -> list:
-        """The results whose status is ``violated``, in rule-book order.
+        """The broken duties: the results whose status is ``violated``, in evaluation order.
 
-        Each carries ``rule`` (its ``id``, ``title``, ``cites``), ``instance``,
-        ``deadline``, ``violated_since`` and the ``actions`` its consequence took.
+        Each carries ``rule`` (its ``id``, ``title``, ``cites``, ``holder``), ``instance``,
+        ``anchor``, ``deadline``, ``violated_since`` and the ``actions`` its consequence took.
+        A legal effect in force is nobody's breach and is not among them (see :meth:`in_force`).
         """
         return [r for r in self.results if r.status == engine.VIOLATED]
+
+    def in_force(self) -> list:
+        """The legal effects in force (a karensdag, holiday days unpaid, a used-up benefit period):
+        consequences of the law, not of a breach; ``violated_since`` is the first day in force."""
+        return [r for r in self.results if r.status == engine.IN_FORCE]
+
+    def violations_by_holder(self) -> dict:
+        """How many duties each holder (person, a-kasse, jobcenter) has broken."""
+        out = dict.fromkeys(HOLDERS, 0)
+        for r in self.violations():
+            out[r.rule.holder] = out.get(r.rule.holder, 0) + 1
+        return out
 
     def to_json(self) -> dict:
         """The report as JSON-ready values, in the versioned layout the README documents
@@ -66,21 +82,28 @@ class Report:
             "timeline": self.timeline.name,
             "person": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.timeline.person.items()},
             "summary": self.counts(),
+            "violations_by_holder": self.violations_by_holder(),
             "results": [_result_json(r, sources) for r in self.results],
             "benefit": self.benefit,
             "versions": self.versions or [],
         }
 
     def to_text(self) -> str:
-        rows = [("STATUS", "RULE", "INSTANCE", "DEADLINE", "DETAIL")]
         order = {s: i for i, s in enumerate(STATUSES)}
+        rows = {}
         for r in sorted(self.results, key=lambda r: (order[r.status], r.rule.id, r.instance)):
-            rows.append((r.status.replace("_", " "), r.rule.id, r.instance,
-                         r.deadline.isoformat() if r.deadline else "", _detail(r)))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = [f"frist report as of {self.as_of.isoformat()} — {self.timeline.name}", ""]
-        for row in rows:
-            lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+            rows.setdefault(r.rule.holder, []).append((r.status.replace("_", " "), r.rule.id, r.instance,
+                                                       r.deadline.isoformat() if r.deadline else "", _detail(r)))
+        head = ("STATUS", "RULE", "INSTANCE", "DEADLINE", "DETAIL")
+        every = [head] + [row for group in rows.values() for row in group]
+        widths = [max(len(row[i]) for row in every) for i in range(4)]
+        lines = [f"frist report as of {self.as_of.isoformat()} — {self.timeline.name}"]
+        for holder, title in SECTIONS.items():
+            if holder not in rows:
+                continue
+            lines += ["", title, "  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(head[:4])) + "  " + head[4]]
+            for row in rows[holder]:
+                lines.append("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
         counts = self.counts()
         lines += ["", "  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())]
         for v in self.ambiguities():
@@ -102,13 +125,18 @@ def _detail(r) -> str:
         parts.append("by " + ", ".join(f"{e.type} {e.date.isoformat()}" for e in r.fulfilled_by[:3]) +
                      (" …" if len(r.fulfilled_by) > 3 else ""))
     if r.violated_since:
-        parts.append(f"since {r.violated_since.isoformat()}")
+        parts.append(f"{'in force from' if r.rule.kind == 'effect' else 'since'} {r.violated_since.isoformat()}")
     if "counted" in r.detail:
         parts.append(f"{r.detail['counted']} of {r.detail.get('required', r.detail.get('limit'))}")
     if r.reason:
         parts.append(r.reason)
     for action in r.actions:
-        parts.append(action["action"] + (f" from {action['from']}" if action.get("from") else ""))
+        if not action.get("from"):
+            parts.append(action["action"])
+        elif action.get("to") == action["from"]:
+            parts.append(f"{action['action']} on {action['from']}")
+        else:
+            parts.append(f"{action['action']} {action['from']} .. {action.get('to') or 'open'}")
     return "; ".join(parts)
 
 
@@ -118,21 +146,28 @@ def _date(value):
 
 def _result_json(r, sources) -> dict:
     rule = r.rule
+    effect = rule.kind == "effect"
     return {
         "rule": rule.id,
+        "kind": rule.kind,
         "catalog": list(rule.catalog),
         "title": rule.title,
         "holder": rule.holder,
         "instance": r.instance,
+        "anchor": None if r.anchor is None else {"type": r.anchor.type, "date": r.anchor.date.isoformat(),
+                                                 "index": r.anchor.index},
+        "weeks": None if r.weeks is None else {"first": r.weeks[0], "last": r.weeks[1]},
         "status": r.status,
         "window": None if r.window is None else {"start": _date(r.window[0]), "end": _date(r.window[1])},
         "deadline": _date(r.deadline),
         "fulfilled_by": [e.describe() for e in r.fulfilled_by],
-        "violated_since": _date(r.violated_since),
+        "violated_since": None if effect else _date(r.violated_since),
+        "in_force_from": _date(r.violated_since) if effect else None,
         "reason": r.reason,
         "detail": r.detail,
         "actions": r.actions,
-        "duty": rule.duty,
+        "duty": None if effect else rule.duty,
+        "condition": rule.duty if effect else None,
         "consequence": {"effect": rule.effect, "text": rule.consequence},
         "cites": [{"source": s, "section": sec, "title": sources.get(s, {}).get("title")} for s, sec in rule.cites],
         "location": rule.location,

@@ -41,6 +41,12 @@ class Rule:
     exceptions: list  # (ast node, reason dict)
     effect: ast.Node
     effect_text: str
+    kind: str = "duty"  # duty | effect (a legal effect: in force where its condition does not hold)
+
+    @property
+    def text(self) -> str:
+        """The duty, or the legal effect's condition, as written."""
+        return self.doc["condition" if self.kind == "effect" else "duty"]
 
 
 @dataclass
@@ -297,7 +303,26 @@ class _Checker:
     def err(self, message, span, hint=None):
         self.errors.add(message, span, hint=hint, rule=self.rule_id)
 
+    def kind_key(self, doc) -> str:
+        """``duty`` for a duty, ``condition`` for a legal effect; a located error when the rule has the other
+        key, both or neither."""
+        kind = doc.get("kind", "duty")
+        key, other = ("condition", "duty") if kind == "effect" else ("duty", "condition")
+        if other in doc:
+            self.err(f"a rule of kind `{kind}` states its {key}, not a `{other}`", key_span(doc, other),
+                     f"write `{key}:`" + ("" if kind == "effect" else ", or add `kind: effect` for a legal effect"))
+        elif key not in doc:
+            self.err(f"the rule has no `{key}`", span_of(doc),
+                     "a duty says what someone must do (`duty:`); a legal effect says what holds while dagpenge are "
+                     "paid as usual (`kind: effect` and `condition:`)")
+        if kind == "effect" and "holder" in doc:
+            self.err("a legal effect is nobody's duty and has no `holder`", key_span(doc, "holder"),
+                     "remove `holder`, or make the rule a duty")
+        return key if key in doc else other if other in doc else key
+
     def parse(self, doc, key, entry):
+        if key not in doc:
+            return None
         text = doc[key]
         try:
             return parse(text, entry, span_of(doc, key))
@@ -325,7 +350,7 @@ class _Checker:
         if family is not None and family not in self.book.families:
             self.err(f"unknown family `{family}`", span_of(doc, "version_of"),
                      did_you_mean(family, self.book.families) or "declare it under `families`")
-        duty = self.parse(doc, "duty", "duty")
+        duty = self.parse(doc, self.kind_key(doc), "duty")
         applies = self.parse(doc, "applies", "condition") if "applies" in doc else None
         effect = self.parse(doc["consequence"], "effect", "effect")
         exceptions = []
@@ -345,7 +370,7 @@ class _Checker:
         if len(self.errors.diagnostics) > before:
             return None
         return Rule(doc["id"], index, _plain(doc), span, duty, applies, exceptions, effect,
-                    " ".join(doc["consequence"]["effect"].split()))
+                    " ".join(doc["consequence"]["effect"].split()), doc.get("kind", "duty"))
 
     # ------------------------------------------------------------ names
     def event(self, name, span, derived_ok=False):

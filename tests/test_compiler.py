@@ -63,11 +63,16 @@ def test_key_covers_compiler_and_python_version(monkeypatch):
 def test_check_json_report_is_versioned(capsys):
     assert cli.main(["check", str(EXAMPLE), "--rules", str(RULES), "--as-of", "2024-09-01", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["report_version"] == "1.0"
+    assert report["report_version"] == "2.0"
     assert report["summary"]["violated"] == sum(r["status"] == "violated" for r in report["results"])
+    assert report["summary"]["in_force"] == sum(r["status"] == "in_force" for r in report["results"])
+    assert sum(report["violations_by_holder"].values()) == report["summary"]["violated"]
     first = report["results"][0]
-    for key in ("rule", "catalog", "instance", "status", "window", "deadline", "consequence", "cites"):
+    for key in ("rule", "kind", "catalog", "instance", "anchor", "weeks", "status", "window", "deadline",
+                "violated_since", "in_force_from", "consequence", "cites"):
         assert key in first
+    anchored = next(r for r in report["results"] if r["anchor"])
+    assert anchored["instance"] == f"{anchored['anchor']['type']} {anchored['anchor']['date']}"
 
 
 def test_strict_exit_code_on_violations():
@@ -77,7 +82,8 @@ def test_strict_exit_code_on_violations():
 def test_text_report_is_a_table(capsys):
     cli.main(["check", str(EXAMPLE), "--rules", str(RULES), "--as-of", "2024-09-01"])
     out = capsys.readouterr().out
-    assert out.splitlines()[2].split()[:4] == ["STATUS", "RULE", "INSTANCE", "DEADLINE"]
+    lines = out.splitlines()
+    assert lines[2] == "Duties of the person" and lines[3].split()[:4] == ["STATUS", "RULE", "INSTANCE", "DEADLINE"]
     assert "Dagpenge day by day:" in out
 
 

@@ -30,6 +30,9 @@ from .timeline import Event, Timeline
 
 FULFILLED, VIOLATED, PENDING, WAIVED, NOT_APPLICABLE = (
     "fulfilled", "violated", "pending", "waived", "not_applicable")
+# a legal effect's statuses: its condition broken puts it in force, its condition kept does not
+IN_FORCE, NOT_IN_FORCE = "in_force", "not_in_force"
+EFFECT_STATUS = {VIOLATED: IN_FORCE, FULFILLED: NOT_IN_FORCE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class RuleInfo:
     emits: str | None = None
     family: str | None = None
     settle: str | None = None  # "fixpoint": the rule reads what it changes (see frist.order)
+    kind: str = "duty"  # duty | effect (a legal effect)
 
 
 @dataclass(slots=True)
@@ -63,6 +67,8 @@ class Result:
     reason: str | None = None
     detail: dict = field(default_factory=dict)
     actions: list = field(default_factory=list)
+    anchor: Event | None = None  # the event the instance stands for
+    weeks: tuple | None = None  # the ISO weeks a weekly instance counts: (first, last), as "2024-W10"
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +369,11 @@ def anchor_events(ctx: Context, etype: str, first: bool, pred):
     return events[:1] if first else events
 
 
+def anchored(rule: RuleInfo, event: Event, status: str, window=None, deadline=None, **fields) -> Result:
+    """A result standing for one event: named after it, and carrying it as its anchor."""
+    return Result(rule, instance_name(event), status, window, deadline, anchor=event, **fields)
+
+
 def instance_name(event: Event) -> str:
     return f"{event.type} {event.date.isoformat()}"
 
@@ -431,7 +442,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
             base = a.get(fieldname) if fieldname is not None else a.date
             lo = base if lo_spec is None else ctx.offset(base, lo_spec, clock)
             hi = ctx.offset(base, hi_spec, clock)
-        result = Result(rule, instance_name(a), PENDING, (lo, hi), hi)
+        result = anchored(rule, a, PENDING, (lo, hi), hi)
         reason = waived_by(ctx, a, exceptions)
         if reason is not None:
             result.status, result.reason = WAIVED, reason
@@ -516,7 +527,7 @@ def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, targ
         lo = a.date if lo_spec is None else ctx.offset(a.date, lo_spec, clock)
         hi = ctx.offset(a.date, hi_spec, clock)
         need = ctx.amount(count, a.date)
-        result = Result(rule, instance_name(a), PENDING, (lo, hi), hi, detail={"required": need})
+        result = anchored(rule, a, PENDING, (lo, hi), hi, detail={"required": need})
         reason = waived_by(ctx, a, exceptions)
         if reason is not None:
             result.status, result.reason = WAIVED, reason
@@ -642,7 +653,15 @@ def evaluate(ctx: Context, module) -> None:
         else:
             checker(ctx)
     settle_ledger(ctx, ledger)
+    name_effects(ctx.results)
     ctx.rule = None
+
+
+def name_effects(results: list) -> None:
+    """A legal effect's instances are in force (where its condition is broken) or not, never violated."""
+    for result in results:
+        if result.rule.kind == "effect":
+            result.status = EFFECT_STATUS.get(result.status, result.status)
 
 
 def settle_ledger(ctx: Context, periods: list) -> None:
@@ -762,6 +781,7 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
             skip = excluded_weeks.get(monday)
             if skip is not None:
                 ctx.add(Result(rule, f"week {_iso_week(monday)}", WAIVED, (monday, sunday), None,
+                               weeks=(_iso_week(monday),) * 2,
                                reason=f"week with `{skip}` is not counted"))
             else:
                 block.append(monday)
@@ -774,7 +794,8 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
             monday += ONE_DAY * 7
         if block and end is not None:
             ctx.add(Result(rule, f"weeks from {_iso_week(block[0])}", NOT_APPLICABLE,
-                           (block[0], block[-1] + ONE_DAY * 6), reason=f"the {state} spell ended before the period was complete"))
+                           (block[0], block[-1] + ONE_DAY * 6), weeks=(_iso_week(block[0]), _iso_week(block[-1])),
+                           reason=f"the {state} spell ended before the period was complete"))
     if not any_week:
         if applies is not None and not applies(ctx, ctx.as_of):
             not_applicable(ctx, rule, "the person is not covered (see `applies`)")
@@ -792,7 +813,8 @@ def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete
     name = f"week {_iso_week(lo)}" if len(block) == 1 and complete else f"weeks {_iso_week(lo)}..{_iso_week(block[-1])}"
     need = ctx.amount(count, lo)
     hits = [e for e in ctx.between(ttype, lo, hi, tpred) if week_start(e.date) in block]
-    result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)})
+    result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)},
+                    weeks=(_iso_week(lo), _iso_week(block[-1])))
     short = []
     for share_count, share_pred, share_text in shares:
         share_need = ctx.amount(share_count, lo)
@@ -876,7 +898,7 @@ def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None)
         cap = ctx.amount(limit, e.date)
         if i - first + 1 > cap:
             broke = True
-            result = Result(rule, instance_name(e), VIOLATED, (horizon + ONE_DAY, e.date), None,
+            result = anchored(rule, e, VIOLATED, (horizon + ONE_DAY, e.date), None,
                             violated_since=e.date, detail={"limit": cap, "counted": i - first + 1})
             result.fulfilled_by = events[max(first, i - int(cap)): i + 1]  # the events that make one too many
             if effect is not None:
@@ -907,7 +929,7 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
         if not covers(ctx, rule, applies, anchor.date):
             continue
         found = True
-        result = Result(rule, instance_name(anchor), PENDING, None, None)
+        result = anchored(rule, anchor, PENDING, None, None)
         reason = waived_by(ctx, anchor, exceptions)
         if reason is not None:
             result.status, result.reason = WAIVED, reason
@@ -1113,7 +1135,7 @@ def never(ctx, rule, *, target, applies=None, effect=None):
         if (tpred is not None and not tpred(ctx, e)) or not covers(ctx, rule, applies, e.date):
             continue
         found = True
-        result = Result(rule, instance_name(e), VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
+        result = anchored(rule, e, VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
         result.fulfilled_by.append(e)
         if effect is not None:
             apply_effect(ctx, result, effect, e.date, None, violation=e.date, anchor_end=e.end, anchor_event=e)
@@ -1136,7 +1158,7 @@ def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effec
         found = True
         last_ok = ctx.shift(e.date, at_most) - ONE_DAY
         end = e.end or e.date
-        result = Result(rule, instance_name(e), PENDING, (e.date, last_ok), last_ok)
+        result = anchored(rule, e, PENDING, (e.date, last_ok), last_ok)
         reason = waived_by(ctx, e, exceptions)
         if reason is not None:
             result.status, result.reason = WAIVED, reason
@@ -1173,6 +1195,7 @@ def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None):
         cap = ctx.amount(limit, monday)
         sunday = monday + ONE_DAY * 6
         result = Result(rule, f"week {_iso_week(monday)}", FULFILLED, (monday, sunday), sunday,
+                        weeks=(_iso_week(monday),) * 2,
                         detail={"limit": cap, "hours": hours}, fulfilled_by=events)
         if hours > cap:
             result.status, result.violated_since = VIOLATED, monday
@@ -1203,7 +1226,7 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
             end = None if end is None else end - ONE_DAY
             worked = hours_of(ctx.between(ttype, start, end, tpred))
             need = ctx.amount(hours, start)
-            result = Result(rule, f"{instance_name(a)} period {k}", PENDING, (start, end), end,
+            result = Result(rule, f"{instance_name(a)} period {k}", PENDING, (start, end), end, anchor=a,
                             detail={"hours": worked, "more_than": need})
             if worked > need:
                 result.status = FULFILLED
@@ -1361,7 +1384,7 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
                             break
             day = monday + ONE_DAY * 7
         used = round(used, 2)
-        result = Result(rule, instance_name(a), FULFILLED if period_end < ctx.as_of else PENDING,
+        result = anchored(rule, a, FULFILLED if period_end < ctx.as_of else PENDING,
                         (a.date, period_end), period_end,
                         detail={"limit": cap, "unit": unit, "used": min(used, cap)})
         if exhausted is not None and exhausted < ctx.as_of:
