@@ -194,6 +194,8 @@ class Quota(Node):
     shares: tuple  # Share
     span: Span | None = _span()
     state_span: Span | None = _span()  # where the state's name is written
+    op: str = "ge"  # at least (ge) or more than (gt)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,8 @@ class WindowQuota(Node):
     clock: str | None
     anchor: Anchor
     span: Span | None = _span()
+    op: str = "ge"  # at least (ge) or more than (gt)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +221,8 @@ class TimeBudget(Node):
     within: Duration | ParamDuration | None
     span: Span | None = _span()
     state_span: Span | None = _span()  # where the state's name is written
+    op: str = "le"  # at most (le) or less than (lt)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +231,8 @@ class CountBudget(Node):
     target: Match
     within: Duration | ParamDuration
     span: Span | None = _span()
+    op: str = "le"  # at most (le) or less than (lt)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +274,8 @@ class EachLasts(Node):
     target: Match
     at_most: Duration | ParamDuration
     span: Span | None = _span()
+    op: str = "le"  # at most (le) or less than (lt) the duration
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +287,8 @@ class WeeklyHours(Node):
     state: str
     span: Span | None = _span()
     state_span: Span | None = _span()
+    op: str = "le"  # at most (le) or less than (lt)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +314,8 @@ class PeriodicHours(Node):
     hours: Number | Param
     target: Match
     span: Span | None = _span()
+    op: str = "gt"  # more than (gt) or at least (ge)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +396,9 @@ class UntilHours(Node):
     target: Match
     within: Duration | ParamDuration
     span: Span | None = _span()
+    op: str = "gt"  # more than (gt) or at least (ge)
+    since: str | None = None  # count only X after this: "anchor" (the duty's anchor) or an event type
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +406,17 @@ class UntilCount(Node):
     count: Number | Param
     target: Match
     within: Duration | ParamDuration
+    span: Span | None = _span()
+    op: str = "ge"  # at least (ge) or more than (gt)
+    since: str | None = None  # count only X after this: "anchor" (the duty's anchor) or an event type
+
+
+
+@dataclass(frozen=True, slots=True)
+class UntilEarliest(Node):
+    """``until fulfilled or its end``: the effect ends at the first of these ends to come."""
+
+    items: tuple
     span: Span | None = _span()
 
 
@@ -405,6 +433,13 @@ class UntilOffset(Node):
 
     offset: Duration | ParamDuration
     event: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorDay(Node):
+    """``no dagpenge on the anchor's day``: that day only (a meeting cancelled in advance)."""
+
     span: Span | None = _span()
 
 

@@ -221,6 +221,8 @@ class _Lowerer:
             return Tuple((Const("quarantine"), hours, lapse_ir))
         if isinstance(node, ast.WeekSuspension):
             return Tuple((Const("week"),))
+        if isinstance(node, ast.AnchorDay):
+            return Tuple((Const("anchor_day"),))
         if isinstance(node, ast.DaysOff):
             return Tuple((Const("days_off"), _amount(node.days)))
         if isinstance(node, ast.LossOfRight):
@@ -237,6 +239,8 @@ class _Lowerer:
         return Tuple(tuple(steps))
 
     def until(self, node):
+        if isinstance(node, ast.UntilEarliest):
+            return Tuple((Const("earliest"), Tuple(tuple(self.until(item) for item in node.items))))
         if isinstance(node, ast.UntilFulfilled):
             return Tuple((Const("fulfilled"),))
         if isinstance(node, ast.UntilEnd):
@@ -248,7 +252,7 @@ class _Lowerer:
         kind = "hours" if isinstance(node, ast.UntilHours) else "count"
         amount = node.hours if kind == "hours" else node.count
         return Tuple((Const(kind), _amount(amount), Const(node.target.event), self.pred(node.target.where),
-                      _duration(node.within)))
+                      _duration(node.within), Const(node.op), Const(node.since)))
 
     # duties
     def call(self) -> Call:
@@ -271,7 +275,7 @@ class _Lowerer:
         if isinstance(d, ast.WindowQuota):
             kw.update(count=_amount(d.count), anchor=self.anchor(d.anchor), lo_spec=_duration(d.start),
                       hi_spec=_duration(d.end), clock=Const(d.clock), target=self.target(d.target),
-                      exceptions=self.exceptions(), effect=effect)
+                      exceptions=self.exceptions(), effect=effect, op=Const(d.op))
             return Call("window_quota", tuple(kw.items()))
         if isinstance(d, ast.Recurring):
             ladder = self.ladder(self.r.effect) if isinstance(self.r.effect, ast.Ladder) else Const(None)
@@ -282,14 +286,16 @@ class _Lowerer:
             shares = Tuple(tuple(Tuple((_amount(s.count), self.pred(s.where), Const(s.text)))
                                  for s in d.shares))
             kw.update(count=_amount(d.count), target=self.target(d.target), weeks=Const(d.period_length),
-                      state=Const(d.state), excluded=Const(tuple(d.excluded)), shares=shares, effect=effect)
+                      state=Const(d.state), excluded=Const(tuple(d.excluded)), shares=shares, effect=effect,
+                      op=Const(d.op))
             return Call("quota", tuple(kw.items()))
         if isinstance(d, ast.TimeBudget):
             kw.update(limit=_amount(d.limit), unit=Const(d.unit), state=Const(d.state),
-                      within=_duration(d.within), effect=effect)
+                      within=_duration(d.within), effect=effect, op=Const(d.op))
             return Call("time_budget", tuple(kw.items()))
         if isinstance(d, ast.WeeklyHours):
-            kw.update(limit=_amount(d.limit), target=self.target(d.target), state=Const(d.state), effect=effect)
+            kw.update(limit=_amount(d.limit), target=self.target(d.target), state=Const(d.state), effect=effect,
+                      op=Const(d.op))
             return Call("weekly_hours", tuple(kw.items()))
         if isinstance(d, ast.Consumption):
             kw.update(limit=_amount(d.limit), unit=Const(d.unit), within=_duration(d.within),
@@ -298,18 +304,18 @@ class _Lowerer:
             return Call("consumption", tuple(kw.items()))
         if isinstance(d, ast.PeriodicHours):
             kw.update(every=_duration(d.every), clock=Const(d.clock), anchor=self.anchor(d.anchor),
-                      hours=_amount(d.hours), target=self.target(d.target), effect=effect)
+                      hours=_amount(d.hours), target=self.target(d.target), effect=effect, op=Const(d.op))
             return Call("periodic_hours", tuple(kw.items()))
         if isinstance(d, ast.Never):
             kw.update(target=self.target(d.target), effect=effect)
             return Call("never", tuple(kw.items()))
         if isinstance(d, ast.EachLasts):
             kw.update(target=self.target(d.target), at_most=_duration(d.at_most), exceptions=self.exceptions(),
-                      effect=effect)
+                      effect=effect, op=Const(d.op))
             return Call("each_lasts", tuple(kw.items()))
         if isinstance(d, ast.CountBudget):
             kw.update(limit=_amount(d.limit), target=self.target(d.target), within=_duration(d.within),
-                      effect=effect)
+                      effect=effect, op=Const(d.op))
             return Call("count_budget", tuple(kw.items()))
         if isinstance(d, (ast.EachEvent, ast.FirstEvent)):
             kw.update(target=self.target(d.target), condition=self.pred(d.condition), exceptions=self.exceptions(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
@@ -294,6 +295,9 @@ class _ToAst(Transformer):
         return ast.Quota(count, target, length, unit, str(state), excluded, tuple(rest), self.s(meta),
                          _tok_span(self.o, state))
 
+    def quota_more(self, meta, c):
+        return replace(self.quota(meta, c), op="gt")
+
     def span_within(self, meta, c):
         return (None, c[0])
 
@@ -308,17 +312,29 @@ class _ToAst(Transformer):
         clock = rest.pop(0) if isinstance(rest[0], str) else None
         return ast.WindowQuota(count, target, start, end, clock, rest[0], self.s(meta))
 
+    def window_quota_more(self, meta, c):
+        return replace(self.window_quota(meta, c), op="gt")
+
     def time_budget(self, meta, c):
         limit, unit, state, *rest = c
         within = rest[0] if rest else None
         return ast.TimeBudget(limit, _UNITS[str(unit)], str(state), within, self.s(meta), _tok_span(self.o, state))
 
+    def time_budget_less(self, meta, c):
+        return replace(self.time_budget(meta, c), op="lt")
+
     def count_budget(self, meta, c):
         return ast.CountBudget(c[0], c[1], c[2], self.s(meta))
+
+    def count_budget_less(self, meta, c):
+        return replace(self.count_budget(meta, c), op="lt")
 
     def weekly_hours(self, meta, c):
         limit, target, state = c
         return ast.WeeklyHours(limit, target, str(state), self.s(meta), _tok_span(self.o, state))
+
+    def weekly_hours_less(self, meta, c):
+        return replace(self.weekly_hours(meta, c), op="lt")
 
     def consumed_hours(self, meta, c):
         return "hour"
@@ -342,6 +358,9 @@ class _ToAst(Transformer):
         anchor, hours, target = rest
         return ast.PeriodicHours(every, clock, anchor, hours, target, self.s(meta))
 
+    def periodic_hours_least(self, meta, c):
+        return replace(self.periodic_hours(meta, c), op="ge")
+
     def never(self, meta, c):
         return ast.Never(c[0], self.s(meta))
 
@@ -350,6 +369,9 @@ class _ToAst(Transformer):
 
     def each_lasts(self, meta, c):
         return ast.EachLasts(c[0], c[1], self.s(meta))
+
+    def each_lasts_less(self, meta, c):
+        return replace(self.each_lasts(meta, c), op="lt")
 
     def field_before(self, meta, c):
         subject, offset, other = c
@@ -422,6 +444,9 @@ class _ToAst(Transformer):
     def week_suspension(self, meta, c):
         return ast.WeekSuspension(self.s(meta))
 
+    def anchor_day(self, meta, c):
+        return ast.AnchorDay(self.s(meta))
+
     def _paid_days(self, unit, what: str, example: str) -> str:
         if _UNITS[" ".join(str(unit).split())] != "day":
             raise _LocatedError(f"{what} on days that would otherwise be paid", _tok_span(self.o, unit),
@@ -458,11 +483,26 @@ class _ToAst(Transformer):
     def until_event(self, meta, c):
         return ast.UntilEvent(c[0], self.s(meta))
 
-    def until_hours(self, meta, c):
-        return ast.UntilHours(c[0], c[1], c[2], self.s(meta))
+    def until_hours(self, meta, c, op="gt"):
+        return ast.UntilHours(c[0], c[1], c[2], self.s(meta), op=op, since=c[3] if len(c) > 3 else None)
 
-    def until_count(self, meta, c):
-        return ast.UntilCount(c[0], c[1], c[2], self.s(meta))
+    def until_hours_least(self, meta, c):
+        return self.until_hours(meta, c, op="ge")
+
+    def until_count(self, meta, c, op="ge"):
+        return ast.UntilCount(c[0], c[1], c[2], self.s(meta), op=op, since=c[3] if len(c) > 3 else None)
+
+    def until_count_more(self, meta, c):
+        return self.until_count(meta, c, op="gt")
+
+    def since_anchor(self, meta, c):
+        return "anchor"
+
+    def since_event(self, meta, c):
+        return str(c[0])
+
+    def until_earliest(self, meta, c):
+        return ast.UntilEarliest(tuple(c), self.s(meta))
 
     def step_window(self, meta, c):
         return (c[0], self._int(c[1]))

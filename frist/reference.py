@@ -42,6 +42,8 @@ from .runtime.timeline import Event, Timeline, build_timeline
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
             "gt": operator.gt, "ge": operator.ge, "in": lambda a, b: a in b}
 _ORDERING = ("lt", "le", "gt", "ge")  # a missing optional value never satisfies an ordering
+# a bound on a count or an amount: at least (ge), more than (gt); kept while at most (le), less than (lt)
+_BOUND = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
 _WEEK = 7 * ONE_DAY
 
 
@@ -460,7 +462,7 @@ class _Interpreter:
             self.not_applicable(rule, self.why_not(rule, anchors, applies))
 
     def duty_window_quota(self, rule, *, count, anchor, lo_spec, hi_spec, clock, target, applies, exceptions,
-                          effect):
+                          effect, op):
         """``at least N X within D after A``: N of X in A.date … A.date + D."""
         anchors = self.anchors(anchor)
         found = False
@@ -478,8 +480,8 @@ class _Interpreter:
             _, ttype, tpred = target
             hits = [] if lo is None else self.between(ttype, lo, hi, tpred)
             result.detail["counted"] = len(hits)
-            if len(hits) >= need:
-                result.status, result.fulfilled_by = FULFILLED, hits[:need]
+            if _BOUND[op](len(hits), need):
+                result.status, result.fulfilled_by = FULFILLED, hits[:need + (op == "gt")]
             else:
                 result.fulfilled_by = hits
                 self.judge(result, hi, None, a.date, effect)
@@ -559,7 +561,7 @@ class _Interpreter:
             self.deregister(result, grace_end + ONE_DAY, f"miss {number} of `{result.rule.id}`, not met within grace")
         return None
 
-    def duty_quota(self, rule, *, count, target, weeks, state, excluded, shares, applies, effect):
+    def duty_quota(self, rule, *, count, target, weeks, state, excluded, shares, applies, effect, op):
         """``at least N X per K weeks while S``: whole ISO weeks of a spell of S, in blocks of K;
         weeks with a day of an excluded period are waived and skipped."""
         _, ttype, tpred = target
@@ -584,7 +586,7 @@ class _Interpreter:
                 else:
                     block.append(monday)
                     if len(block) == weeks or sunday >= self.as_of:
-                        self.judge_block(rule, block, ttype, tpred, count, shares, effect, len(block) == weeks)
+                        self.judge_block(rule, block, ttype, tpred, count, shares, effect, len(block) == weeks, op)
                         if len(block) < weeks:
                             break
                         block = []
@@ -597,7 +599,7 @@ class _Interpreter:
             self.not_applicable(rule, "the person is not covered (see `applies`)" if not self.holds(applies, self.as_of)
                                 else f"no whole week `{state}` while the rule was in force")
 
-    def judge_block(self, rule, block, ttype, tpred, count, shares, effect, complete):
+    def judge_block(self, rule, block, ttype, tpred, count, shares, effect, complete, op):
         lo, hi = block[0], block[-1] + 6 * ONE_DAY
         name = (f"week {_iso_week(lo)}" if len(block) == 1 and complete
                 else f"weeks {_iso_week(lo)}..{_iso_week(block[-1])}")
@@ -613,7 +615,7 @@ class _Interpreter:
             if got < share_need:
                 short.append(text)
         result.fulfilled_by = hits
-        if len(hits) >= need and not short:
+        if _BOUND[op](len(hits), need) and not short:
             result.status = FULFILLED
         elif complete and self.as_of > hi:
             result.status, result.violated_since = VIOLATED, hi + ONE_DAY
@@ -622,7 +624,7 @@ class _Interpreter:
             self.apply(result, effect, lo, None)
         self.add(result)
 
-    def duty_time_budget(self, rule, *, limit, unit, state, within, applies, effect):
+    def duty_time_budget(self, rule, *, limit, unit, state, within, applies, effect, op):
         """``at most L weeks of S within W``: a week counts when S holds on one of its days
         (up to as_of); broken on the first day of S in the week that makes L + 1."""
         spells = self.spells(state)
@@ -644,7 +646,7 @@ class _Interpreter:
         for monday in weeks:
             horizon = Date.min if within is None else self.shift(monday + _WEEK, within, sign=-1)
             used = len([w for w in weeks if horizon <= w <= monday])
-            if used > self.resolve(limit, monday):
+            if not _BOUND[op](used, self.resolve(limit, monday)):
                 broken = (monday, used)
                 break
         result = Result(rule, f"{state} from {weeks[0].isoformat()}", FULFILLED, (weeks[0], self.as_of), None,
@@ -660,7 +662,7 @@ class _Interpreter:
             self.apply(result, effect, first_day, None)
         self.add(result)
 
-    def duty_count_budget(self, rule, *, limit, target, within, applies, effect):
+    def duty_count_budget(self, rule, *, limit, target, within, applies, effect, op):
         """``at most L X within D``: each X that makes L + 1 in (X.date − D, X.date]."""
         _, ttype, tpred = target
         if not self.holds(applies, self.as_of):
@@ -672,11 +674,12 @@ class _Interpreter:
             horizon = self.shift(e.date, within, sign=-1)
             inside = [f for f in events[:i + 1] if f.date > horizon]
             cap = self.resolve(limit, e.date)
-            if len(inside) > cap:
+            if not _BOUND[op](len(inside), cap):
                 broke = True
                 result = anchored(rule, e, VIOLATED, (horizon + ONE_DAY, e.date), None,
                                 violated_since=e.date, detail={"limit": cap, "counted": len(inside)})
-                result.fulfilled_by = inside[-(int(cap) + 1):]  # the events that make one too many
+                many = int(cap) + (op == "le")  # the events that make one too many
+                result.fulfilled_by = inside[len(inside) - many:] if many > 0 else []
                 self.apply(result, effect, e.date, None)
                 self.add(result)
         if not broke:
@@ -733,7 +736,7 @@ class _Interpreter:
             else:
                 self.add(Result(rule, f"no {ttype} up to {self.as_of.isoformat()}", FULFILLED))
 
-    def duty_each_lasts(self, rule, *, target, at_most, applies, exceptions, effect):
+    def duty_each_lasts(self, rule, *, target, at_most, applies, exceptions, effect, op):
         """``each P lasts at most D``: P.start … P.start + D − 1, violated from P.start + D."""
         _, ttype, tpred = target
         events = self.events(ttype, tpred)
@@ -743,6 +746,8 @@ class _Interpreter:
                 continue
             found = True
             last_ok = self.shift(e.date, at_most) - ONE_DAY
+            if op == "lt":  # lasts less than D: at most D less a day
+                last_ok -= ONE_DAY
             end = e.end or e.date
             result = anchored(rule, e, PENDING, (e.date, last_ok), last_ok)
             if self.waived(result, e, exceptions):
@@ -758,7 +763,7 @@ class _Interpreter:
         if not found:
             self.not_applicable(rule, self.why_not(rule, events, applies))
 
-    def duty_weekly_hours(self, rule, *, limit, target, state, applies, effect):
+    def duty_weekly_hours(self, rule, *, limit, target, state, applies, effect, op):
         """``at most H hours of X per week while S``: the hours of the X dated on days S holds,
         per ISO week; a week over H is broken from its Monday."""
         _, ttype, tpred = target
@@ -775,7 +780,7 @@ class _Interpreter:
             result = Result(rule, f"week {_iso_week(monday)}", FULFILLED, (monday, sunday), sunday,
                             weeks=(_iso_week(monday),) * 2,
                             detail={"limit": cap, "hours": _number(hours)}, fulfilled_by=in_week)
-            if hours > _exact(cap):
+            if not _BOUND[op](hours, _exact(cap)):
                 result.status, result.violated_since = VIOLATED, monday
                 self.apply(result, effect, monday, None, violation=monday)
             elif sunday >= self.as_of:
@@ -784,7 +789,7 @@ class _Interpreter:
         if not judged:
             self.not_applicable(rule, f"no `{ttype}` while `{state}`")
 
-    def duty_periodic_hours(self, rule, *, every, clock, anchor, hours, target, applies, effect):
+    def duty_periodic_hours(self, rule, *, every, clock, anchor, hours, target, applies, effect, op):
         """``each D of CLOCK after A: more than H hours of X``: period k runs from the day after
         period k − 1 to the day before A + k·D on the clock."""
         _, ttype, tpred = target
@@ -803,7 +808,7 @@ class _Interpreter:
                 need = self.resolve(hours, start)
                 result = Result(rule, f"{_instance(a)} period {k}", PENDING, (start, end), end, anchor=a,
                                 detail={"hours": _number(worked), "more_than": need})
-                if worked > _exact(need):
+                if _BOUND[op](worked, _exact(need)):
                     result.status = FULFILLED
                 elif end is not None and end < self.as_of:
                     result.status, result.violated_since = VIOLATED, end + ONE_DAY
@@ -886,10 +891,14 @@ class _Interpreter:
         elif kind == "suspension":  # no dagpenge [during S] from anchor|violation|deadline until ...
             _, during, start_at, until = effect
             start = {"anchor": anchor_date, "deadline": result.deadline}.get(start_at) or day
-            end = self.until(until, start, late, anchor_end)
+            end = self.until(until, start, late, anchor_end, anchor_date)
             self.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
             result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
                                    "from": start.isoformat(), "to": _iso(end)})
+        elif kind == "anchor_day":  # that day only
+            self.effects.append(Effect("suspension", anchor_date, anchor_date, rule.id, f"`{rule.id}` broken"))
+            result.actions.append({"action": "no dagpenge", "from": anchor_date.isoformat(),
+                                   "to": anchor_date.isoformat()})
         elif kind == "week":  # the violation's ISO week, Monday to Sunday
             start = week_start(day)
             self.effects.append(Effect("suspension", start, start + 6 * ONE_DAY, rule.id,
@@ -905,7 +914,7 @@ class _Interpreter:
         elif kind == "quarantine":
             self.quarantine(result, effect, anchor_date, day, anchor_event)
         elif kind == "loss_of_right":
-            end = self.until(effect[1], day, late, anchor_end)
+            end = self.until(effect[1], day, late, anchor_end, anchor_date)
             self.effects.append(Effect("loss_of_right", day, end, rule.id, f"right to dagpenge lost (`{rule.id}`)"))
             result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(), "to": _iso(end)})
         elif kind == "ladder":
@@ -947,9 +956,13 @@ class _Interpreter:
                     return min(day, e.date + ONE_DAY)
         return day
 
-    def until(self, until, start: Date, late: Date | None, anchor_end: Date | None) -> Date | None:
+    def until(self, until, start: Date, late: Date | None, anchor_end: Date | None,
+              anchor_date: Date | None = None) -> Date | None:
         """The last day of an effect that starts on ``start`` (None: not over by as_of)."""
         kind = until[0]
+        if kind == "earliest":  # the first of the ends that come
+            ends = [self.until(item, start, late, anchor_end, anchor_date) for item in until[1]]
+            return min((end for end in ends if end is not None), default=None)
         if kind == "end":  # until its end: the anchoring period's last day
             return anchor_end
         if kind == "fulfilled":
@@ -962,17 +975,24 @@ class _Interpreter:
             before = [e for e in self.events(etype) if e.date <= start]
             event = before[-1] if before else next(iter(self.between(etype, start, None)), None)
             return None if event is None else self.shift(event.date, spec) - ONE_DAY
-        # hours | count: more than N hours (at least N) of X from the start on, in the D ending with an X
-        _, amount, etype, pred, within = until
-        events = self.between(etype, start, None, pred)
+        # hours | count of X dated from the counting day on, in the D ending with an X on or after the start
+        _, amount, etype, pred, within, op, since = until
+        if since is None:
+            counted_from = start
+        elif since == "anchor":
+            counted_from = anchor_date or start
+        else:
+            latest = [e for e in self.events(since) if e.date <= start]
+            counted_from = latest[-1].date if latest else start
+        events = self.between(etype, counted_from, None, pred)
         for i, e in enumerate(events):
+            if e.date < start:
+                continue
             horizon = self.shift(e.date, within, sign=-1)
             inside = [f for f in events[:i + 1] if f.date > horizon]
             need = self.resolve(amount, e.date)
-            if kind == "hours":
-                if sum(_exact(f.get("hours", 0)) for f in inside) > _exact(need):
-                    return e.date - ONE_DAY
-            elif len(inside) >= need:
+            total = sum(_exact(f.get("hours", 0)) for f in inside) if kind == "hours" else len(inside)
+            if _BOUND[op](total, _exact(need)):
                 return e.date - ONE_DAY
         return None
 

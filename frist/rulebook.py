@@ -651,6 +651,10 @@ class _Checker:
             self.until(node.until, duty)
         elif isinstance(node, ast.LossOfRight):
             self.until(node.until, duty)
+        elif isinstance(node, ast.AnchorDay):
+            if _duty_event(duty) is None:
+                self.err("`no dagpenge on the anchor's day` needs a duty with an anchor", node.span,
+                         "anchor the duty on an event, e.g. `each meeting: ...`")
         elif isinstance(node, (ast.WeekSuspension, ast.DaysOff)):
             if isinstance(node, ast.DaysOff):
                 self.amount(node.days)
@@ -704,7 +708,10 @@ class _Checker:
                                                if v["type"] in ("number", "integer")]))
 
     def until(self, node, duty):
-        if isinstance(node, ast.UntilOffset):
+        if isinstance(node, ast.UntilEarliest):
+            for item in node.items:
+                self.until(item, duty)
+        elif isinstance(node, ast.UntilOffset):
             self.duration(node.offset)
             self.event(node.event, node.span, derived_ok=True)
         elif isinstance(node, ast.UntilEnd):
@@ -725,3 +732,8 @@ class _Checker:
                 spec = self.events.get(node.target.event, {})
                 if spec.get("fields", {}).get("hours", {}).get("type") not in ("number", "integer"):
                     self.err(f"`{node.target.event}` has no number field `hours`", node.span)
+            if node.since == "anchor" and _duty_event(duty) is None:
+                self.err("`after anchor` needs a duty with an anchor", node.span,
+                         "count from an event instead: `after registered`")
+            elif node.since not in (None, "anchor"):
+                self.event(node.since, node.span, derived_ok=True)

@@ -158,13 +158,13 @@ class Context:
         i = 0 if lo is None else bisect.bisect_left(dates, lo)
         return events[i] if i < len(dates) and (hi is None or dates[i] <= hi) else None
 
-    def accumulation(self, etype: str, pred, within, amount, kind: str) -> "Accumulation":
+    def accumulation(self, etype: str, pred, within, amount, kind: str, op: str) -> "Accumulation":
         """The :class:`Accumulation` of the events of ``etype`` matching ``pred``, made once."""
         events, _ = self.matching(etype, pred)
-        key = (etype, getattr(pred, "__code__", pred), within, repr(amount), kind, len(self.events(etype)))
+        key = (etype, getattr(pred, "__code__", pred), within, repr(amount), kind, op, len(self.events(etype)))
         found = self._accumulations.get(key)
         if found is None:
-            found = self._accumulations[key] = Accumulation(self, events, within, amount, kind == "hours")
+            found = self._accumulations[key] = Accumulation(self, events, within, amount, kind == "hours", op)
         return found
 
     def covered(self, etype: str, pred, day: Date) -> bool:
@@ -369,6 +369,16 @@ def anchor_events(ctx: Context, etype: str, first: bool, pred):
     return events[:1] if first else events
 
 
+def reaches(count, need, op: str) -> bool:
+    """A lower bound: ``at least`` (ge) or ``more than`` (gt)."""
+    return count > need if op == "gt" else count >= need
+
+
+def exceeds(count, cap, op: str) -> bool:
+    """An upper bound broken: beyond ``at most`` (le), or at ``less than`` (lt)."""
+    return count >= cap if op == "lt" else count > cap
+
+
 def anchored(rule: RuleInfo, event: Event, status: str, window=None, deadline=None, **fields) -> Result:
     """A result standing for one event: named after it, and carrying it as its anchor."""
     return Result(rule, instance_name(event), status, window, deadline, anchor=event, **fields)
@@ -516,7 +526,7 @@ def rule_applies(ctx: Context, rule: RuleInfo, applies, reason: str) -> bool:
 
 # ====================================================================== quota over a relative window
 def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, target, applies=None,
-                 exceptions=(), effect=None):
+                 exceptions=(), effect=None, op="ge"):
     etype, fieldname, first, pred = anchor
     found = False
     anchors = anchor_events(ctx, etype, first, pred)
@@ -536,9 +546,9 @@ def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, targ
         _, ttype, tpred = target
         hits = ctx.between(ttype, lo, hi, tpred) if lo is not None else []
         result.detail["counted"] = len(hits)
-        if len(hits) >= need:
+        if reaches(len(hits), need, op):
             result.status = FULFILLED
-            result.fulfilled_by = hits[:need]
+            result.fulfilled_by = hits[:need + (op == "gt")]
         else:
             result.fulfilled_by = hits
             _judge(ctx, result, hi, None, a.date, effect)
@@ -750,7 +760,7 @@ def settle(ctx: Context, checker) -> None:
 
 
 # ====================================================================== quota per calendar window
-def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), applies=None, effect=None):
+def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), applies=None, effect=None, op="ge"):
     """``at least N X per K weeks while STATE``: whole ISO weeks (Monday to Sunday)
     in which STATE holds every day are counted in blocks of K; weeks with a day of
     an excluded period are waived and not counted."""
@@ -786,7 +796,8 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
             else:
                 block.append(monday)
                 if len(block) == weeks or sunday >= ctx.as_of:
-                    _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete=len(block) == weeks)
+                    _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete=len(block) == weeks,
+                                 op=op)
                     if len(block) == weeks:
                         block = []
                     else:
@@ -808,7 +819,7 @@ def _iso_week(monday: Date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete):
+def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete, op="ge"):
     lo, hi = block[0], block[-1] + ONE_DAY * 6
     name = f"week {_iso_week(lo)}" if len(block) == 1 and complete else f"weeks {_iso_week(lo)}..{_iso_week(block[-1])}"
     need = ctx.amount(count, lo)
@@ -823,7 +834,7 @@ def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete
         if got < share_need:
             short.append(share_text)
     result.fulfilled_by = hits
-    if len(hits) >= need and not short:
+    if reaches(len(hits), need, op) and not short:
         result.status = FULFILLED
     elif not complete or ctx.as_of <= hi:
         result.status = PENDING
@@ -837,7 +848,7 @@ def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete
 
 
 # ====================================================================== counters and budgets
-def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=None):
+def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=None, op="le"):
     """``at most L weeks of STATE within W``: a week counts when STATE holds on one of
     its days; the budget is broken in the first week that makes more than L weeks
     in the W weeks ending with it."""
@@ -865,7 +876,7 @@ def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=N
             lo_index += 1
         used = i - lo_index + 1
         cap = ctx.amount(limit, monday)
-        if used > cap:
+        if exceeds(used, cap, op):
             broken = (monday, used, cap)
             break
     cap = ctx.amount(limit, weeks[-1])
@@ -884,7 +895,7 @@ def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=N
     ctx.add(result)
 
 
-def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None):
+def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None, op="le"):
     """``at most L X within D``: broken by each X that makes more than L within the
     D ending with it (days included)."""
     _, ttype, tpred = target
@@ -896,11 +907,12 @@ def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None)
     for i, first, horizon in trailing_windows(ctx, events, within):
         e = events[i]
         cap = ctx.amount(limit, e.date)
-        if i - first + 1 > cap:
+        if exceeds(i - first + 1, cap, op):
             broke = True
             result = anchored(rule, e, VIOLATED, (horizon + ONE_DAY, e.date), None,
                             violated_since=e.date, detail={"limit": cap, "counted": i - first + 1})
-            result.fulfilled_by = events[max(first, i - int(cap)): i + 1]  # the events that make one too many
+            allowed = int(cap) - (op == "lt")  # the events that make one too many
+            result.fulfilled_by = events[max(first, i - allowed): i + 1]
             if effect is not None:
                 apply_effect(ctx, result, effect, e.date, None)
             ctx.add(result)
@@ -966,10 +978,14 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
     if kind == "suspension":
         _, during, start_at, until = effect
         start = {"anchor": anchor_date, "deadline": result.deadline}.get(start_at) or day
-        end = _until(ctx, until, start, late, anchor_end)
+        end = _until(ctx, until, start, late, anchor_end, anchor_date)
         ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
         result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
                                "from": start.isoformat(), "to": _iso(end)})
+        return
+    if kind == "anchor_day":
+        ctx.effects.append(Effect("suspension", anchor_date, anchor_date, rule.id, f"`{rule.id}` broken"))
+        result.actions.append({"action": "no dagpenge", "from": anchor_date.isoformat(), "to": anchor_date.isoformat()})
         return
     if kind == "week":
         start = week_start(day)
@@ -1004,7 +1020,7 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
         result.actions.append(action)
         return
     if kind == "loss_of_right":
-        end = _until(ctx, effect[1], day, late, anchor_end)
+        end = _until(ctx, effect[1], day, late, anchor_end, anchor_date)
         ctx.effects.append(Effect("loss_of_right", day, end, rule.id, f"right to dagpenge lost (`{rule.id}`)"))
         result.actions.append({"action": "right to dagpenge lost", "from": day.isoformat(), "to": _iso(end)})
         return
@@ -1045,9 +1061,14 @@ def _lapse(ctx, lapse, anchor_date: Date, imposed: Date) -> Date | None:
     return day
 
 
-def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None = None) -> Date | None:
+def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None = None,
+           anchor_date: Date | None = None) -> Date | None:
     """The last day of an effect (None: not over by ``as_of``)."""
     kind = until[0]
+    if kind == "earliest":  # the first of several ends to come
+        ends = [_until(ctx, item, start, late, anchor_end, anchor_date) for item in until[1]]
+        known = [end for end in ends if end is not None]
+        return min(known) if known else None
     if kind == "end":
         return anchor_end
     if kind == "offset":  # DURATION after the latest such event on or before the start
@@ -1059,24 +1080,31 @@ def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None =
     if kind == "event":
         hit = ctx.first_between(until[1], start, None, until[2])
         return hit.date - ONE_DAY if hit else None
-    _, amount, etype, pred, within = until
-    return ctx.accumulation(etype, pred, within, amount, kind).first_reached(start)
+    _, amount, etype, pred, within, op, since = until
+    if since is None:
+        count_from = start  # from the effect's first day
+    elif since == "anchor":
+        count_from = anchor_date or start
+    else:  # after the latest such event on or before the effect's first day
+        event = ctx.last_before(since, start)
+        count_from = event.date if event else start
+    return ctx.accumulation(etype, pred, within, amount, kind, op).first_reached(count_from, start)
 
 
 class Accumulation:
-    """``more than N hours of X`` / ``at least N X`` within the D ending with an X, counted from a
-    start day on: for one X, D and N, the first X at which it holds, for any start.
+    """``more than`` / ``at least`` N hours of X, or N Xs, within the D ending with an X, counted from
+    a day on: for one X, D, N and bound, the first X at which it holds, for any first day.
 
     Built once (linear in the Xs) and asked once per effect, each answer a binary search,
     so that thousands of effects over thousands of Xs cost no more than their sum.  Hours
     add exactly as written (7.4 is 37/5).  For X number ``i``, the window reaches back to
-    ``first[i]``; counted from start index ``s`` it holds the Xs ``max(first[i], s) .. i``.
+    ``first[i]``; counted from index ``s`` it holds the Xs ``max(first[i], s) .. i``.
     While ``first[i] < s`` (i before ``j``) its total ``sums[i + 1] - sums[s]`` grows with
     ``i``; from ``j`` on it is the whole window's, whose hits are known in advance.
     """
 
-    def __init__(self, ctx, events: list, within, amount, hours: bool):
-        self.events, self.hours = events, hours
+    def __init__(self, ctx, events: list, within, amount, hours: bool, op: str):
+        self.events, self.op = events, op
         self.dates = [e.date for e in events]
         self.sums = list(itertools.accumulate((_exact(e.get("hours", 0)) if hours else 1 for e in events),
                                               initial=0))
@@ -1085,30 +1113,28 @@ class Accumulation:
         self.need_changes = [i for i in range(1, len(events)) if self.need[i] != self.need[i - 1]]
         self.next_hit = [len(events)] * (len(events) + 1)  # the first i' >= i whose whole window holds
         for i in range(len(events) - 1, -1, -1):
-            whole = self._holds(self.sums[i + 1] - self.sums[self.first[i]], self.need[i])
+            whole = reaches(self.sums[i + 1] - self.sums[self.first[i]], self.need[i], op)
             self.next_hit[i] = i if whole else self.next_hit[i + 1]
 
-    def _holds(self, total, need) -> bool:
-        return total > need if self.hours else total >= need
-
-    def first_reached(self, start: Date) -> Date | None:
-        """The last day before the X at which the amount is reached from ``start`` on (None: never)."""
-        s = bisect.bisect_left(self.dates, start)
-        j = max(s, bisect.bisect_left(self.first, s))  # first[] grows with i
+    def first_reached(self, count_from: Date, not_before: Date) -> Date | None:
+        """The last day before the first X, on or after ``not_before``, at which the amount of Xs
+        dated from ``count_from`` on is reached (None: not by the check date)."""
+        s = bisect.bisect_left(self.dates, count_from)
+        i_min = max(s, bisect.bisect_left(self.dates, not_before))
+        j = max(i_min, bisect.bisect_left(self.first, s))  # first[] grows with i
         hit = self.next_hit[j]
-        i = self._growing(s, j)
+        i = self._growing(s, i_min, j)
         if i is not None:
             hit = min(hit, i)
         return self.dates[hit] - ONE_DAY if hit < len(self.events) else None
 
-    def _growing(self, s: int, j: int) -> int | None:
-        """The first i in s..j-1 whose total counted from s reaches its need."""
-        lo = s
-        for change in [c for c in self.need_changes[bisect.bisect_right(self.need_changes, s):] if c < j] + [j]:
-            need = self.need[lo] if lo < j else None
-            if need is not None:  # one need from lo to change - 1: the totals grow, so bisect
-                target = self.sums[s] + need
-                k = (bisect.bisect_right if self.hours else bisect.bisect_left)(self.sums, target, lo + 1, change + 1)
+    def _growing(self, s: int, i_min: int, j: int) -> int | None:
+        """The first i in i_min..j-1 whose total counted from s reaches its need."""
+        lo = i_min
+        search = bisect.bisect_right if self.op == "gt" else bisect.bisect_left
+        for change in [c for c in self.need_changes[bisect.bisect_right(self.need_changes, lo):] if c < j] + [j]:
+            if lo < change:  # one need from lo to change - 1: the totals grow, so bisect
+                k = search(self.sums, self.sums[s] + self.need[lo], lo + 1, change + 1)
                 if k <= change:
                     return k - 1
             lo = change
@@ -1147,7 +1173,7 @@ def never(ctx, rule, *, target, applies=None, effect=None):
             ctx.add(Result(rule, f"no {ttype} up to {ctx.as_of.isoformat()}", FULFILLED))
 
 
-def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effect=None):
+def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effect=None, op="le"):
     """``each P lasts at most D``: a period beyond D is broken from its first day beyond."""
     _, ttype, tpred = target
     found = False
@@ -1156,7 +1182,7 @@ def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effec
         if not covers(ctx, rule, applies, e.date):
             continue
         found = True
-        last_ok = ctx.shift(e.date, at_most) - ONE_DAY
+        last_ok = ctx.shift(e.date, at_most) - ONE_DAY * (2 if op == "lt" else 1)  # less than D: a day less
         end = e.end or e.date
         result = anchored(rule, e, PENDING, (e.date, last_ok), last_ok)
         reason = waived_by(ctx, e, exceptions)
@@ -1177,7 +1203,7 @@ def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effec
         not_applicable(ctx, rule, _why_not(ctx, rule, events, applies))
 
 
-def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None):
+def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None, op="le"):
     """``at most H hours of X per week while STATE``: the hours of X dated in an ISO week
     in which STATE holds on some day; a week over H is broken from its Monday."""
     _, ttype, tpred = target
@@ -1197,7 +1223,7 @@ def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None):
         result = Result(rule, f"week {_iso_week(monday)}", FULFILLED, (monday, sunday), sunday,
                         weeks=(_iso_week(monday),) * 2,
                         detail={"limit": cap, "hours": hours}, fulfilled_by=events)
-        if hours > cap:
+        if exceeds(hours, cap, op):
             result.status, result.violated_since = VIOLATED, monday
             if effect is not None:
                 apply_effect(ctx, result, effect, monday, None, violation=monday)
@@ -1208,7 +1234,7 @@ def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None):
         not_applicable(ctx, rule, f"no `{ttype}` while `{state}`")
 
 
-def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=None, effect=None):
+def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=None, effect=None, op="gt"):
     """``each D of CLOCK after A: more than H hours of X``: the time after A is cut into
     periods of D (on the clock); a period ends broken unless X's hours in it pass H."""
     etype, _, first, apred = anchor
@@ -1228,7 +1254,7 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
             need = ctx.amount(hours, start)
             result = Result(rule, f"{instance_name(a)} period {k}", PENDING, (start, end), end, anchor=a,
                             detail={"hours": worked, "more_than": need})
-            if worked > need:
+            if reaches(worked, need, op):
                 result.status = FULFILLED
             elif end is not None and end < ctx.as_of:
                 result.status, result.violated_since = VIOLATED, end + ONE_DAY
