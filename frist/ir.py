@@ -193,7 +193,8 @@ class _Lowerer:
         if isinstance(node, ast.Lasts):
             return Test("lasts_at_most", (_duration(node.at_most),))
         if isinstance(node, ast.During):
-            return Test("during", (Const(node.target.event), self.pred(node.target.where)))
+            return Test("during", (Const(node.target.event), self.pred(node.target.where),
+                                   Const(_reads_anchor(node.target.where))))
         raise AssertionError(node)
 
     # effects
@@ -324,6 +325,15 @@ class _Lowerer:
                 kw.update(first_after=self.anchor(d.anchor))
             return Call("each_event", tuple(kw.items()))
         raise AssertionError(d)
+
+
+def _reads_anchor(node) -> bool:
+    """Does a condition compare a date field with the duty's anchor (``... before anchor``)?"""
+    if isinstance(node, (ast.All, ast.Any)):
+        return any(_reads_anchor(item) for item in node.items)
+    if isinstance(node, ast.Not):
+        return _reads_anchor(node.item)
+    return isinstance(node, ast.FieldBefore) and node.other == "anchor"
 
 
 def _action(node):

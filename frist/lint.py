@@ -288,7 +288,7 @@ class _Linter:
     # ------------------------------------------------------------ the same duty with different deadlines
     def ambiguous_deadlines(self):
         keyed = {}
-        for rule in self.book.rules:
+        for rule in self._duties():
             key = _duty_key(rule.duty)
             if key is not None:
                 keyed.setdefault(key, []).append(rule)
@@ -305,6 +305,10 @@ class _Linter:
                              [a.id, b.id], span=a.duty.span, counterexample=both,
                              hint=f"make them versions of one family, or declare "
                                   f"`lint: {{sequence_after: {a.id}}}` on `{b.id}` if it is a later duty")
+
+    def _duties(self) -> list:
+        """The rules that put a duty on someone; a legal effect's condition is not a deadline to meet."""
+        return [rule for rule in self.book.rules if rule.kind == "duty"]
 
     def _sequenced(self, a, b) -> bool:
         return b.doc.get("lint", {}).get("sequence_after") == a.id or a.doc.get("lint", {}).get("sequence_after") == b.id
@@ -335,7 +339,7 @@ class _Linter:
     # ------------------------------------------------------------ simple temporal network
     def temporal_network(self):
         edges = []  # (from, to, weight, rule id): time(to) - time(from) <= weight
-        for rule in self.book.rules:
+        for rule in self._duties():
             edges += _constraints(rule, self.book)
         nodes = sorted({e[0] for e in edges} | {e[1] for e in edges})
         if not nodes:

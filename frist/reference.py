@@ -114,6 +114,7 @@ class _Interpreter:
         self._marks: dict[str, list] = {}
         self.sanctions: set = set()  # days from which a rule deregistered the person
         self.claims: list = []  # days a quarantine or karensdag takes, placed after the rules
+        self.anchor_day: Date | None = None  # the anchor a `during ... where` compares with
 
     def run(self, rule: ir.RuleIR) -> None:
         self.rule = RuleInfo(**rule.info)
@@ -246,11 +247,12 @@ class _Interpreter:
     def test_lasts_at_most(self, anchor, spec) -> bool:
         return (anchor.end or anchor.date) < self.shift(anchor.date, spec)
 
-    def test_during(self, anchor, etype, pred) -> bool:
+    def test_during(self, anchor, etype, pred, by_anchor=False) -> bool:
+        self.anchor_day = anchor.date  # what `... before anchor` in the condition compares with
         return any(e.date <= anchor.date <= (e.end or e.date) for e in self.events(etype, pred))
 
     def test_field_before(self, event, name, spec, other) -> bool:
-        first, second = event.get(name), event.get(other)
+        first, second = event.get(name), self.anchor_day if other == "anchor" else event.get(other)
         return first is not None and second is not None and first <= self.shift(second, spec, sign=-1)
 
     # ---------------------------------------------------------------- events, parameters, dates

@@ -433,17 +433,22 @@ class _Checker:
             self.err(f"parameter `${name}` is a {actual}, but a {kind} is needed here", span)
 
     # ------------------------------------------------------------ conditions
-    def cond(self, node, spec, facts=False):
+    def cond(self, node, spec, facts=False, anchor_ok=False):
+        """Check a condition; ``anchor_ok``: a date field may be compared with the duty's anchor
+        (``reported_on is at least 0 days before anchor``), as in ``during ... where``."""
         if isinstance(node, (ast.All, ast.Any)):
             for item in node.items:
-                self.cond(item, spec, facts)
+                self.cond(item, spec, facts, anchor_ok)
         elif isinstance(node, ast.Not):
-            self.cond(node.item, spec, facts)
+            self.cond(node.item, spec, facts, anchor_ok)
         elif isinstance(node, ast.FieldBefore):
             if facts:
                 self.err("`is at least ... before` compares two date fields of an event", node.span)
                 return
-            for name, span in ((node.subject.name, node.subject.span), (node.other, node.span)):
+            fields = [(node.subject.name, node.subject.span)]
+            if node.other != "anchor" or not anchor_ok:
+                fields.append((node.other, node.span))
+            for name, span in fields:
                 fspec = self.subject(ast.FieldRef(name, span), spec, facts)
                 if fspec is not None and fspec["type"] != "date":
                     self.err(f"`{name}` is a {fspec['type']}, not a date", span)
@@ -634,7 +639,7 @@ class _Checker:
                 if spec["kind"] != "period":
                     self.err(f"`{node.target.event}` is a point event; `during` needs a period", node.target.span)
                 if node.target.where is not None:
-                    self.cond(node.target.where, spec)
+                    self.cond(node.target.where, spec, anchor_ok=anchor is not None)
         elif isinstance(node, ast.Lasts):
             spec = self.event(node.event, node.span)
             self.duration(node.at_most)

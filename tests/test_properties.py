@@ -269,7 +269,7 @@ CALENDAR_DEPENDENT = {
     "two-quarantines": "12 months: month lengths differ",
     "offer-young-and-senior": "valid 2015-07-01..2020-01-01; 3 months; age at registration",
     "offer-middle-aged": "valid 2015-07-01..2020-01-01; 6 months; age at registration",
-    "graduate-waiting-month": "1 month before the registration: month lengths differ",
+    "graduate-waiting-month": "1 year before the education ended: year lengths differ",
     "akasse-meetings-2026": "in force for registrations from 2026-07-01; 3 months",
     "jobcenter-meetings-2026": "in force for registrations from 2026-07-01; months 3 to 6",
     "jobcenter-meetings-monthly-2015": "valid 2015-07-01..2020-01-01; 6 months",
@@ -289,7 +289,6 @@ CALENDAR_DEPENDENT = {
     "wage-subsidy-private": "6 months: month lengths differ",
     "wage-subsidy-public": "4 months: month lengths differ",
     "education-order": "applies by age at registration (under 25)",
-    "holiday-dagpenge": "1 month before the holiday: month lengths differ",
     "benefit-period-weeks-fulltime": "valid until 2017-07-01; counts payable weekdays, and public holidays "
                                      "move quarantine days (business days) between weeks",
     "benefit-period-weeks-parttime": "valid until 2017-07-01; payable weekdays and business days",
@@ -309,7 +308,7 @@ _CALENDAR_WORDS = re.compile(r"\b(months?|years?|age|business days?)\b")
 
 def _calendar_reasons(rule: dict, parameters: dict) -> list:
     """Why a rule (from rules.yaml) may not be shift invariant, found mechanically."""
-    texts = [rule["duty"], rule.get("applies", "")] + [u["when"] for u in rule.get("unless", [])]
+    texts = [rule.get("duty") or rule["condition"], rule.get("applies", "")] + [u["when"] for u in rule.get("unless", [])]
     reasons = ["valid"] if rule.get("valid") else []
     reasons += [f"`{m.group(0)}`" for text in texts for m in _CALENDAR_WORDS.finditer(text)]
     for name in re.findall(r"\$(\w+)", " ".join(texts)):

@@ -116,6 +116,7 @@ class Context:
         self.claims: list = []  # days to take from the paid days, placed after the rules (the ledger)
         self._covers = {}
         self._matching = {}
+        self.anchor_day: Date | None = None  # the anchor a `during ... where` compares with
         self._accumulations = {}
         self.results: list[Result] = []
         self.effects: list[Effect] = []
@@ -171,12 +172,18 @@ class Context:
         """Does a period of ``etype`` (matching ``pred``) include ``day``?  The matching
         periods are indexed once: by start, with the latest end among those before."""
         events, starts = self.matching(etype, pred)
+        reach = self.reach(etype, pred)
+        i = bisect.bisect_right(starts, day)
+        return i > 0 and reach[i - 1] >= day
+
+    def reach(self, etype: str, pred=None) -> list:
+        """For the matching periods of ``etype`` in order of start: the latest end among the first i + 1."""
         key = (etype, getattr(pred, "__code__", pred), len(self.events(etype)))
         reach = self._covers.get(key)
         if reach is None:
+            events, _ = self.matching(etype, pred)
             reach = self._covers[key] = list(itertools.accumulate((e.end or e.date for e in events), max))
-        i = bisect.bisect_right(starts, day)
-        return i > 0 and reach[i - 1] >= day
+        return reach
 
     def emit(self, etype: str, day: Date, rule: str, cause: str | None = None) -> None:
         """Add a derived event (e.g. a quarantine) that later rules can count; ``cause``
@@ -407,14 +414,28 @@ def lasts_at_most(ctx: Context, anchor: Event, spec) -> bool:
     return end <= ctx.shift(anchor.date, spec) - ONE_DAY
 
 
-def during(ctx: Context, anchor: Event, etype: str, pred) -> bool:
-    """Exception test: the anchor's day falls inside a period event of ``etype``."""
-    return ctx.covered(etype, pred, anchor.date)
+def during(ctx: Context, anchor: Event, etype: str, pred, by_anchor: bool = False) -> bool:
+    """Exception test: the anchor's day falls inside a period event of ``etype`` (matching ``pred``).
+    A predicate that compares with the anchor (``by_anchor``) is asked of each period covering
+    the day, found backwards from the last to start on or before it while one can still reach it."""
+    if not by_anchor:
+        return ctx.covered(etype, pred, anchor.date)
+    events, starts = ctx.matching(etype, None)
+    reach = ctx.reach(etype)
+    ctx.anchor_day = anchor.date
+    for i in range(bisect.bisect_right(starts, anchor.date) - 1, -1, -1):
+        if reach[i] < anchor.date:
+            return False  # no period this early lasts to the day
+        e = events[i]
+        if (e.end or e.date) >= anchor.date and pred(ctx, e):
+            return True
+    return False
 
 
 def field_before(ctx: Context, event: Event, name: str, spec, other: str) -> bool:
-    """``name is at least SPEC before other``: both date fields set, and far enough apart."""
-    first, second = event.get(name), event.get(other)
+    """``name is at least SPEC before other``: both date fields set, and far enough apart;
+    ``other`` may be ``anchor``, the day of the duty's anchor (see :func:`during`)."""
+    first, second = event.get(name), ctx.anchor_day if other == "anchor" else event.get(other)
     if first is None or second is None:
         return False
     return first <= ctx.shift(second, spec, sign=-1)
