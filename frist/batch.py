@@ -60,7 +60,7 @@ from .compiler import cache_key, compile_text
 from .dates import parse_date
 from .errors import Diagnostic, FristError, Span, TimelineError
 from .optional import install_command, require
-from .report import STATUSES, check, check_date, load_timeline
+from .report import STATUSES, check, check_date, in_force_from, load_timeline
 from .source import Mapping, Sequence, read_text
 
 # 2: part files are verified against _parts/*.json, the input by the sha256 of all of it, Parquet ids typed
@@ -517,8 +517,8 @@ def check_person(module, person: Person, path: str, as_of: _dt.date, detail: str
             "violations": [{"rule": r.rule.id, "instance": r.instance,
                             "violated_since": r.violated_since.isoformat() if r.violated_since else None}
                            for r in report.violations()],
-            "in_force": [{"rule": r.rule.id, "instance": r.instance, "from": r.violated_since.isoformat()
-                          if r.violated_since else None} for r in report.in_force()],
+            "in_force": [{"rule": r.rule.id, "instance": r.instance, "from": in_force_from(r)}
+                         for r in report.in_force()],
             "unpaid_days": _unpaid_days(report.benefit)}
 
 

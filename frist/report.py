@@ -140,6 +140,12 @@ def _detail(r) -> str:
     return "; ".join(parts)
 
 
+def in_force_from(r) -> str | None:
+    """A legal effect's first day: the first day its consequence covers, else when its condition broke."""
+    first = [a["from"] for a in r.actions if a.get("from")]
+    return min(first) if first else _date(r.violated_since)
+
+
 def _date(value):
     return value.isoformat() if value is not None else None
 
@@ -162,7 +168,7 @@ def _result_json(r, sources) -> dict:
         "deadline": _date(r.deadline),
         "fulfilled_by": [e.describe() for e in r.fulfilled_by],
         "violated_since": None if effect else _date(r.violated_since),
-        "in_force_from": _date(r.violated_since) if effect else None,
+        "in_force_from": in_force_from(r) if effect else None,
         "reason": r.reason,
         "detail": r.detail,
         "actions": r.actions,
