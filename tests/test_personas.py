@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import frist
+from frist.report import in_force_from
 from frist.source import read_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -41,6 +42,8 @@ def test_persona(module, expected_path):
         for field in ("deadline", "violated_since"):
             if field in item and _iso(getattr(result, field)) != item[field]:
                 problems.append(f"{key}: {field} {_iso(getattr(result, field))}, expected {item[field]}")
+        if "in_force_from" in item and in_force_from(result) != item["in_force_from"]:
+            problems.append(f"{key}: in_force_from {in_force_from(result)}, expected {item['in_force_from']}")
         if "fulfilled_by" in item:
             got = [e.date.isoformat() for e in result.fulfilled_by]
             if got != [str(x) for x in item["fulfilled_by"]]:
