@@ -96,3 +96,21 @@ def test_every_rule_is_exercised_by_a_persona(module):
     missing = {r.id for r in module.RULES} - reached - set(ONLY_IN_CONSTRUCT_TESTS)
     assert not missing, f"no persona reaches: {sorted(missing)}"
     assert not reached & set(ONLY_IN_CONSTRUCT_TESTS), "a persona reaches it now: drop it from the list"
+
+
+@pytest.mark.parametrize("expected_path", PERSONAS, ids=lambda p: p.name.split(".")[0])
+def test_every_consequence_has_a_first_and_a_last_day_or_is_still_running(module, expected_path):
+    """An action's `to` is its last day; only a consequence still running at the check date has none,
+    and then dagpenge are indeed not paid on the check date."""
+    expected, _ = read_file(expected_path)
+    timeline = expected_path.with_name(expected_path.name.replace(".expected.yaml", ".yaml"))
+    report = frist.check(timeline, rules=module, as_of=expected["as_of"])
+    last_run = report.benefit["periods"][-1] if report.benefit["periods"] else None
+    for result in report.results:
+        for action in result.actions:
+            if action.get("from") is None:
+                continue  # a reminder, an assessment, or a quarantine that found no day to take
+            assert action["from"] <= (action.get("to") or "9999"), (result.rule.id, action)
+            if action.get("to") is None:
+                assert last_run is not None and not last_run["payable"], (
+                    f"{result.rule.id} {result.instance}: {action} is open, but {expected['as_of']} is paid")
