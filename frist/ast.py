@@ -331,11 +331,12 @@ class FieldBefore(Node):
 # ------------------------------------------------------------------ exceptions
 @dataclass(frozen=True, slots=True)
 class Occurs(Node):
-    """``deregistered within 3 months before registered`` (``negated``: ``no ...``)."""
+    """``deregistered within 3 months before registered`` (``negated``: ``no ...``);
+    ``akasse_joined at least 1 year before education_finished`` (``end`` None: no far end)."""
 
     target: Match
     start: Duration | ParamDuration | None
-    end: Duration | ParamDuration
+    end: Duration | ParamDuration | None
     direction: str  # before | after
     anchor: str
     negated: bool = False

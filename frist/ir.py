@@ -308,7 +308,7 @@ class _Lowerer:
                       hours=_amount(d.hours), target=self.target(d.target), effect=effect, op=Const(d.op))
             return Call("periodic_hours", tuple(kw.items()))
         if isinstance(d, ast.Never):
-            kw.update(target=self.target(d.target), effect=effect)
+            kw.update(target=self.target(d.target), exceptions=self.exceptions(), effect=effect)
             return Call("never", tuple(kw.items()))
         if isinstance(d, ast.EachLasts):
             kw.update(target=self.target(d.target), at_most=_duration(d.at_most), exceptions=self.exceptions(),

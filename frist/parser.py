@@ -307,6 +307,9 @@ class _ToAst(Transformer):
     def span_between(self, meta, c):
         return (c[0], c[1])
 
+    def span_at_least(self, meta, c):
+        return (c[0], None)  # from D on, without a far end
+
     def window_quota(self, meta, c):
         count, target, (start, end), *rest = c
         clock = rest.pop(0) if isinstance(rest[0], str) else None

@@ -237,11 +237,14 @@ class _Interpreter:
     def test_occurs(self, anchor, etype, pred, lo_spec, hi_spec, direction, strict) -> bool:
         """``E within D before|after A`` (closed), ``E less than D before A`` (far end open)."""
         sign = -1 if direction == "before" else 1
-        far = self.shift(anchor.date, hi_spec, sign=sign)
         near = anchor.date if lo_spec is None else self.shift(anchor.date, lo_spec, sign=sign)
-        if strict:
-            far -= sign * ONE_DAY
-        lo, hi = min(far, near), max(far, near)
+        if hi_spec is None:  # ``at least D before|after A``: no far end
+            lo, hi = (None, near) if direction == "before" else (near, None)
+        else:
+            far = self.shift(anchor.date, hi_spec, sign=sign)
+            if strict:
+                far -= sign * ONE_DAY
+            lo, hi = min(far, near), max(far, near)
         return any(e is not anchor for e in self.between(etype, lo, hi, pred))
 
     def test_lasts_at_most(self, anchor, spec) -> bool:
@@ -720,14 +723,18 @@ class _Interpreter:
         if not found:
             self.not_applicable(rule, self.why_not(rule, [a for a, _ in pairs], applies))
 
-    def duty_never(self, rule, *, target, applies, effect):
-        """``no X``: each X breaks the duty on its own day."""
+    def duty_never(self, rule, *, target, applies, exceptions, effect):
+        """``no X``: each X breaks the duty on its own day, unless an exception waives it."""
         _, ttype, tpred = target
         found = False
         for e in self.events(ttype, tpred):
             if not self.covers(rule, applies, e.date):
                 continue
             found = True
+            waived = anchored(rule, e, WAIVED, (e.date, e.end or e.date), e.date)
+            if self.waived(waived, e, exceptions):
+                self.add(waived)
+                continue
             result = anchored(rule, e, VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
             result.fulfilled_by.append(e)
             self.apply(result, effect, e.date, None, violation=e.date, anchor_end=e.end, anchor_event=e)

@@ -539,6 +539,9 @@ class _Checker:
             self.duration(node.start)
             if node.start == "strict":
                 self.err("`less than` is for exceptions; use `within`", node.span)
+            if node.end is None:
+                self.err("`at least D after` gives the window no end", node.span,
+                         "write `within D` or `between D1 and D2`")
             self.duration(node.end)
             if node.clock is not None and node.clock not in self.clocks:
                 self.err(f"unknown clock `{node.clock}`", node.span, did_you_mean(node.clock, self.clocks))

@@ -88,8 +88,10 @@ def test_quarantine_lapses_after_185_wage_hours(run_full):
         ("2024-04-04", 3, "2024-04-01", "2024-04-03")
 
 
-# MT-15 (ff-pjece §18, aka-guide): no summons while reported sick or on a holiday notified in time
-@pytest.mark.parametrize("reported_on, status", [("2024-04-08", "waived"), ("2024-04-09", "violated")])
+# MT-15 (aka:142 "Når du har meldt dig syg, bliver du ikke indkaldt til møder"; ff:472 "hvis du ikke har meldt
+# dig syg på forhånd"): no summons while reported sick, judged on the meeting's day
+@pytest.mark.parametrize("reported_on, status", [("2024-04-08", "waived"), ("2024-04-10", "waived"),
+                                                 ("2024-04-11", "violated")])
 def test_no_show_while_reported_sick_is_waived(run_full, reported_on, status):
     events = [REG, {"type": "sick", "start": "2024-04-08", "end": "2024-04-12", "reported_on": reported_on,
                     "well_reported_on": "2024-04-13"},
@@ -107,16 +109,26 @@ def test_no_show_on_a_holiday_notified_in_time_is_waived(run_full, notified_on, 
     assert one(report, "holiday-notice").status == ("fulfilled" if status == "waived" else "violated")
 
 
-# REG-4 (ff:175, ov:118): a graduate's right starts one month after the education ended, unless the person
-# joined the a-kasse at least a year before it ended
-@pytest.mark.parametrize("joined, waits", [("2024-02-22", True), ("2023-02-20", False), ("2023-02-21", True)])
-def test_graduate_waiting_month(run_full, joined, waits):
+# REG-4 (ff:175, ov:118): a graduate's right starts one month after the education ended, unless a graduate
+# of a higher education joined the a-kasse at least a year before it ended
+@pytest.mark.parametrize("joined, status", [("2024-02-22", "in_force"), ("2023-02-20", "waived"),
+                                            ("2023-02-21", "in_force")])
+def test_graduate_waiting_month(run_full, joined, status):
     events = [{"type": "education_finished", "date": "2024-02-20"}, {"type": "akasse_joined", "date": joined}, REG]
-    report = run_full(events, "2024-04-30", graduate=True)
-    assert one(report, "graduate-waiting-month").status == ("in_force" if waits else "not_in_force")
+    report = run_full(events, "2024-04-30", graduate=True, education="long_higher")
+    assert one(report, "graduate-waiting-month").status == status
     unpaid = unpaid_days(report)
-    assert (d("2024-03-01") in unpaid and d("2024-03-19") in unpaid) is waits  # to 2024-02-20 + 1 month - 1 day
+    assert (d("2024-03-01") in unpaid and d("2024-03-19") in unpaid) is (status == "in_force")  # to 02-20 + 1 month - 1
     assert d("2024-03-20") not in unpaid
+
+
+def test_a_vocational_graduate_has_no_way_out_of_the_waiting_month(run_full):
+    # ov:118 offers the way out to students of a higher education ("studerende på en videregående uddannelse")
+    events = [{"type": "education_finished", "date": "2024-02-20"}, {"type": "akasse_joined", "date": "2022-01-03"}, REG]
+    report = run_full(events, "2024-04-30", graduate=True, education="vocational")
+    assert one(report, "graduate-waiting-month-other").status == "in_force"
+    assert one(report, "graduate-waiting-month").status == "not_applicable"
+    assert d("2024-03-19") in unpaid_days(report) and d("2024-03-20") not in unpaid_days(report)
 
 
 # PAY-2 (aka-guide): the benefit card at the latest 1 month and 10 days after the payment month

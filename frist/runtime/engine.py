@@ -398,14 +398,14 @@ def instance_name(event: Event) -> str:
 def occurs(ctx: Context, anchor: Event, etype: str, pred, lo_spec, hi_spec, direction: str, strict: bool) -> bool:
     """Exception test: does a matching event fall in the window before/after the anchor?"""
     day = anchor.date
-    if direction == "before":
-        far = ctx.shift(day, hi_spec, sign=-1)
+    if direction == "before":  # no far end (``at least D before``): unbounded
+        far = None if hi_spec is None else ctx.shift(day, hi_spec, sign=-1)
         near = day if lo_spec is None else ctx.shift(day, lo_spec, sign=-1)
-        lo, hi = (far + ONE_DAY if strict else far), near
+        lo, hi = (far + ONE_DAY if strict and far else far), near
     else:
-        far = ctx.shift(day, hi_spec)
+        far = None if hi_spec is None else ctx.shift(day, hi_spec)
         near = day if lo_spec is None else ctx.shift(day, lo_spec)
-        lo, hi = near, (far - ONE_DAY if strict else far)
+        lo, hi = near, (far - ONE_DAY if strict and far else far)
     return any(e is not anchor for e in ctx.between(etype, lo, hi, pred))
 
 
@@ -1174,14 +1174,18 @@ def trailing_windows(ctx, events, within):
 
 
 # ====================================================================== periods, hours and benefit periods
-def never(ctx, rule, *, target, applies=None, effect=None):
-    """``no X``: every X (that the rule covers) breaks the duty on its own day."""
+def never(ctx, rule, *, target, applies=None, exceptions=(), effect=None):
+    """``no X``: every X (that the rule covers, and no exception waives) breaks the duty on its own day."""
     _, ttype, tpred = target
     found = False
     for e in ctx.events(ttype):
         if (tpred is not None and not tpred(ctx, e)) or not covers(ctx, rule, applies, e.date):
             continue
         found = True
+        reason = waived_by(ctx, e, exceptions)
+        if reason is not None:
+            ctx.add(anchored(rule, e, WAIVED, (e.date, e.end or e.date), e.date, reason=reason))
+            continue
         result = anchored(rule, e, VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
         result.fulfilled_by.append(e)
         if effect is not None:
