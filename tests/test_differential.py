@@ -37,6 +37,7 @@ except ImportError:  # until the shared strategy exists
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 PERSONAS = sorted(EXAMPLES.glob("*.expected.yaml"))
+SCENARIOS = sorted((ROOT / "tests" / "consequences").glob("*.expected.yaml"))  # the causes of tests/test_consequences.py
 
 # Profiles are registered only when no other test module (or hypothesis itself, which has a
 # built-in "ci") did; this file then sets its own number of examples on top of the active one.
@@ -96,7 +97,7 @@ def assert_agree(module, timeline, as_of) -> None:
 
 
 # ====================================================================== personas
-@pytest.mark.parametrize("expected_path", PERSONAS, ids=lambda p: p.name.split(".")[0])
+@pytest.mark.parametrize("expected_path", PERSONAS + SCENARIOS, ids=lambda p: p.name.split(".")[0])
 def test_persona_agrees(module, expected_path):
     expected, _ = read_file(expected_path)
     timeline = expected_path.with_name(expected_path.name.replace(".expected.yaml", ".yaml"))
