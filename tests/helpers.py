@@ -63,3 +63,44 @@ def run_cli(argv, capsys) -> tuple[int, str, str]:
 
 PERSON = "person:\n  birth_date: 1990-05-17\n  benefit: dagpenge\n  akasse: FAK\nevents:\n"
 """The head of a small valid timeline: five lines, events follow from line 6."""
+
+
+def expected_report(module, expected_path):
+    """(the expectation, the checker's report) for an ``<name>.expected.yaml`` beside ``<name>.yaml``."""
+    import frist
+    from frist.source import read_file
+
+    expected, _ = read_file(expected_path)
+    timeline = expected_path.with_name(expected_path.name.replace(".expected.yaml", ".yaml"))
+    return expected, frist.check(timeline, rules=module, as_of=expected["as_of"])
+
+
+def result_problems(report, items) -> list:
+    """How the report's results differ from the listed ones: each listed (rule, instance) must exist
+    with the listed status and, where given, deadline, violated_since, in_force_from and fulfilled_by."""
+    from frist.report import in_force_from
+
+    actual = {(r.rule.id, r.instance): r for r in report.results}
+    problems = []
+    for item in items:
+        key = (item["rule"], item["instance"])
+        result = actual.get(key)
+        if result is None:
+            problems.append(f"{key}: no such result; have {sorted(k[1] for k in actual if k[0] == key[0])}")
+            continue
+        if result.status != item["status"]:
+            problems.append(f"{key}: status {result.status}, expected {item['status']} ({item.get('why', '')})")
+        found = {"deadline": _iso(result.deadline), "violated_since": _iso(result.violated_since),
+                 "in_force_from": in_force_from(result)}
+        for field, value in found.items():
+            if field in item and value != str(item[field]):
+                problems.append(f"{key}: {field} {value}, expected {item[field]}")
+        if "fulfilled_by" in item:
+            got = [e.date.isoformat() for e in result.fulfilled_by]
+            if got != [str(x) for x in item["fulfilled_by"]]:
+                problems.append(f"{key}: fulfilled_by {got}, expected {item['fulfilled_by']}")
+    return problems
+
+
+def _iso(value):
+    return None if value is None else value.isoformat()

@@ -23,10 +23,9 @@ from hypothesis import given
 
 import frist
 from frist import ast, order
-from frist.report import in_force_from
-from frist.source import read_file
 
-from conftest import ROOT, RULES
+from conftest import RULES
+from helpers import expected_report, result_problems
 from test_properties import _bind_module, _module, cases, examples  # noqa: F401 - the fixture binds the rule book
 
 SCENARIOS = Path(__file__).resolve().parent / "consequences"
@@ -39,25 +38,8 @@ def _day(value) -> dt.date:
 
 @pytest.mark.parametrize("expected_path", EXPECTED, ids=lambda p: p.name.split(".")[0])
 def test_scenario(module, expected_path):
-    expected, _ = read_file(expected_path)
-    timeline = expected_path.with_name(expected_path.name.replace(".expected.yaml", ".yaml"))
-    report = frist.check(timeline, rules=module, as_of=expected["as_of"])
-    actual = {(r.rule.id, r.instance): r for r in report.results}
-    problems = []
-    for item in expected.get("results", []):
-        key = (item["rule"], item["instance"])
-        result = actual.get(key)
-        if result is None:
-            problems.append(f"{key}: no such result; have {sorted(k[1] for k in actual if k[0] == key[0])}")
-            continue
-        if result.status != item["status"]:
-            problems.append(f"{key}: status {result.status}, expected {item['status']} ({item.get('why', '')})")
-        if "violated_since" in item and str(result.violated_since) != str(item["violated_since"]):
-            problems.append(f"{key}: violated_since {result.violated_since}, expected {item['violated_since']}")
-        if "in_force_from" in item and in_force_from(result) != str(item["in_force_from"]):
-            problems.append(f"{key}: in_force_from {in_force_from(result)}, expected {item['in_force_from']}")
-        if "deadline" in item and str(result.deadline) != str(item["deadline"]):
-            problems.append(f"{key}: deadline {result.deadline}, expected {item['deadline']}")
+    expected, report = expected_report(module, expected_path)
+    problems = result_problems(report, expected.get("results", []))
     if expected.get("violations") == "none" and report.violations():
         problems.append("violations, expected none: " + ", ".join(f"{r.rule.id} {r.instance}"
                                                                    for r in report.violations()))

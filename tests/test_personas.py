@@ -13,41 +13,19 @@ from pathlib import Path
 import pytest
 
 import frist
-from frist.report import in_force_from
 from frist.source import read_file
+
+from helpers import expected_report, result_problems
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PERSONAS = sorted(p for p in EXAMPLES.glob("*.expected.yaml"))
 
 
-def _iso(value):
-    return None if value is None else value.isoformat()
-
-
 @pytest.mark.parametrize("expected_path", PERSONAS, ids=lambda p: p.name.split(".")[0])
 def test_persona(module, expected_path):
-    expected, _ = read_file(expected_path)
-    timeline = expected_path.with_name(expected_path.name.replace(".expected.yaml", ".yaml"))
-    report = frist.check(timeline, rules=module, as_of=expected["as_of"])
+    expected, report = expected_report(module, expected_path)
     actual = {(r.rule.id, r.instance): r for r in report.results}
-    problems = []
-    for item in expected["results"]:
-        key = (item["rule"], item["instance"])
-        result = actual.get(key)
-        if result is None:
-            problems.append(f"{key}: no such result; have {sorted(k[1] for k in actual if k[0] == key[0])}")
-            continue
-        if result.status != item["status"]:
-            problems.append(f"{key}: status {result.status}, expected {item['status']} ({item.get('why', '')})")
-        for field in ("deadline", "violated_since"):
-            if field in item and _iso(getattr(result, field)) != item[field]:
-                problems.append(f"{key}: {field} {_iso(getattr(result, field))}, expected {item[field]}")
-        if "in_force_from" in item and in_force_from(result) != item["in_force_from"]:
-            problems.append(f"{key}: in_force_from {in_force_from(result)}, expected {item['in_force_from']}")
-        if "fulfilled_by" in item:
-            got = [e.date.isoformat() for e in result.fulfilled_by]
-            if got != [str(x) for x in item["fulfilled_by"]]:
-                problems.append(f"{key}: fulfilled_by {got}, expected {item['fulfilled_by']}")
+    problems = result_problems(report, expected["results"])
     listed = {(i["rule"], i["instance"]) for i in expected["results"]}
     for key, result in actual.items():
         if result.status == "violated" and key not in listed:
@@ -103,9 +81,7 @@ def test_every_rule_is_exercised_by_a_persona(module):
 def test_every_consequence_has_a_first_and_a_last_day_or_is_still_running(module, expected_path):
     """An action's `to` is its last day; only a consequence still running at the check date has none,
     and then dagpenge are indeed not paid on the check date."""
-    expected, _ = read_file(expected_path)
-    timeline = expected_path.with_name(expected_path.name.replace(".expected.yaml", ".yaml"))
-    report = frist.check(timeline, rules=module, as_of=expected["as_of"])
+    expected, report = expected_report(module, expected_path)
     last_run = report.benefit["periods"][-1] if report.benefit["periods"] else None
     for result in report.results:
         for action in result.actions:
