@@ -57,7 +57,6 @@ from pathlib import Path
 
 from . import __version__
 from .compiler import cache_key, compile_text
-from .dates import parse_date
 from .errors import Diagnostic, FristError, Span, TimelineError
 from .optional import install_command, require
 from .report import STATUSES, check, check_date, in_force_from, load_timeline

@@ -25,14 +25,13 @@ conventions are followed (they are named in comments below).
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import operator
 from fractions import Fraction
 from pathlib import Path
 
 from . import ir
-from .dates import ONE_DAY, AmbiguousDate, Date, age_on, is_business_day, parse_date, shift, week_start
+from .dates import ONE_DAY, AmbiguousDate, Date, age_on, parse_date, shift, week_start
 from .errors import Diagnostic, EvaluationError, Span
 from .rulebook import RuleBook
 from .runtime.engine import (FULFILLED, NOT_APPLICABLE, PENDING, VIOLATED, WAIVED, Effect, Result, RuleInfo,

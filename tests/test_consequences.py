@@ -48,7 +48,8 @@ def test_scenario(module, expected_path):
         day = _day(span["from"])
         while day <= _day(span["to"]):
             if payable.get(day) is not span["payable"]:
-                problems.append(f"{day}: payable {payable.get(day)}, expected {span['payable']} ({span.get('why', '')})")
+                problems.append(f"{day}: payable {payable.get(day)}, expected {span['payable']} "
+                                f"({span.get('why', '')})")
             day += dt.timedelta(days=1)
     assert not problems, "\n".join(problems)
 

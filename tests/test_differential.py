@@ -37,7 +37,7 @@ except ImportError:  # until the shared strategy exists
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 PERSONAS = sorted(EXAMPLES.glob("*.expected.yaml"))
-SCENARIOS = sorted((ROOT / "tests" / "consequences").glob("*.expected.yaml"))  # the causes of tests/test_consequences.py
+SCENARIOS = sorted((ROOT / "tests" / "consequences").glob("*.expected.yaml"))  # of tests/test_consequences.py
 
 # Profiles are registered only when no other test module (or hypothesis itself, which has a
 # built-in "ci") did; this file then sets its own number of examples on top of the active one.

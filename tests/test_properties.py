@@ -308,7 +308,8 @@ _CALENDAR_WORDS = re.compile(r"\b(months?|years?|age|business days?)\b")
 
 def _calendar_reasons(rule: dict, parameters: dict) -> list:
     """Why a rule (from rules.yaml) may not be shift invariant, found mechanically."""
-    texts = [rule.get("duty") or rule["condition"], rule.get("applies", "")] + [u["when"] for u in rule.get("unless", [])]
+    texts = [rule.get("duty") or rule["condition"], rule.get("applies", "")]
+    texts += [u["when"] for u in rule.get("unless", [])]
     reasons = ["valid"] if rule.get("valid") else []
     reasons += [f"`{m.group(0)}`" for text in texts for m in _CALENDAR_WORDS.finditer(text)]
     for name in re.findall(r"\$(\w+)", " ".join(texts)):

@@ -249,7 +249,8 @@ def test_a_parameter_that_is_not_a_finite_number_is_a_located_rule_book_error(va
 
 
 def test_a_parameter_that_is_neither_a_number_nor_a_duration_says_what_it_may_be():
-    text = STARTER_TEXT.replace("      - {from: 2015-07-01, value: 111,", "      - {from: 2015-07-01, value: two weeks,", 1)
+    text = STARTER_TEXT.replace("      - {from: 2015-07-01, value: 111,",
+                                "      - {from: 2015-07-01, value: two weeks,", 1)
     with pytest.raises(FristError) as info:
         load_text(text, "rules.yaml")
     first = info.value.first

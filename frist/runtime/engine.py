@@ -24,7 +24,7 @@ import math
 from fractions import Fraction
 from dataclasses import dataclass, field
 
-from ..dates import ONE_DAY, AmbiguousDate, Date, age_on, is_business_day, shift, week_start
+from ..dates import ONE_DAY, AmbiguousDate, Date, age_on, shift, week_start
 from ..errors import Diagnostic, EvaluationError, Span
 from .timeline import Event, Timeline
 

@@ -83,7 +83,8 @@ def _convert(value, spec: dict, where: str, span: Span | None, errors: Collector
     if kind == "enum":
         if not isinstance(value, str) or value not in spec["values"]:
             errors.add(f"{where}: {_shown(value)} is not one of {', '.join(spec['values'])}", span,
-                       hint=isinstance(value, str) and did_you_mean(value, spec["values"]) or f"write one of {', '.join(spec['values'])}")
+                       hint=isinstance(value, str) and did_you_mean(value, spec["values"])
+                       or f"write one of {', '.join(spec['values'])}")
             return None
         return value
     if kind == "boolean":
@@ -93,7 +94,8 @@ def _convert(value, spec: dict, where: str, span: Span | None, errors: Collector
         return value
     if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "integer" and not isinstance(value, int)):
-            errors.add(f"{where}: expected a {'whole ' if kind == 'integer' else ''}number, got {_shown(value)}", span,
+            whole = "whole " if kind == "integer" else ""
+            errors.add(f"{where}: expected a {whole}number, got {_shown(value)}", span,
                        hint="write a whole number, e.g. 3" if kind == "integer" else "write a number, e.g. 7.4")
             return None
         if isinstance(value, float) and not math.isfinite(value):
@@ -176,7 +178,8 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
                            span_of(item, "type"), hint="remove this event")
             else:
                 errors.add(f"{where}: unknown event type {_shown(etype)}", span_of(item, "type"),
-                           hint=isinstance(etype, str) and did_you_mean(etype, known) or "known types: " + ", ".join(sorted(known)))
+                           hint=isinstance(etype, str) and did_you_mean(etype, known)
+                           or "known types: " + ", ".join(sorted(known)))
             continue
         spec = specs[etype]
         if spec["kind"] == "point":
