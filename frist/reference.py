@@ -35,7 +35,7 @@ from .dates import ONE_DAY, AmbiguousDate, Date, age_on, parse_date, shift, week
 from .errors import Diagnostic, EvaluationError, Span
 from .rulebook import RuleBook
 from .runtime.engine import (FULFILLED, NOT_APPLICABLE, PENDING, VIOLATED, WAIVED, Effect, Result, RuleInfo,
-                             anchored, name_effects)
+                             anchored, name_effects, why)
 from .runtime.timeline import Event, Timeline, build_timeline
 
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
@@ -895,16 +895,16 @@ class _Interpreter:
         if kind == "assessment":
             result.actions.append({"action": "availability assessment", "on": day.isoformat()})
         elif kind == "deregistration":
-            self.deregister(result, day, f"`{rule.id}` broken")
+            self.deregister(result, day, why(rule))
         elif kind == "suspension":  # no dagpenge [during S] from anchor|violation|deadline until ...
             _, during, start_at, until = effect
             start = {"anchor": anchor_date, "deadline": result.deadline}.get(start_at) or day
             end = self.until(until, start, late, anchor_end, anchor_date)
-            self.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
+            self.effects.append(Effect("suspension", start, end, rule.id, why(rule), during))
             result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
                                    "from": start.isoformat(), "to": _iso(end)})
         elif kind == "anchor_day":  # that day only
-            self.effects.append(Effect("suspension", anchor_date, anchor_date, rule.id, f"`{rule.id}` broken"))
+            self.effects.append(Effect("suspension", anchor_date, anchor_date, rule.id, why(rule)))
             result.actions.append({"action": "no dagpenge", "from": anchor_date.isoformat(),
                                    "to": anchor_date.isoformat()})
         elif kind == "week":  # the violation's ISO week, Monday to Sunday

@@ -386,6 +386,11 @@ def exceeds(count, cap, op: str) -> bool:
     return count >= cap if op == "lt" else count > cap
 
 
+def why(rule: RuleInfo) -> str:
+    """Why a consequence stops dagpenge: a duty broken, or a legal effect in force."""
+    return f"`{rule.id}` {'in force' if rule.kind == 'effect' else 'broken'}"
+
+
 def anchored(rule: RuleInfo, event: Event, status: str, window=None, deadline=None, **fields) -> Result:
     """A result standing for one event: named after it, and carrying it as its anchor."""
     return Result(rule, instance_name(event), status, window, deadline, anchor=event, **fields)
@@ -994,18 +999,18 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
         result.actions.append({"action": "availability assessment", "on": day.isoformat()})
         return
     if kind == "deregistration":
-        deregister(ctx, result, day, f"`{rule.id}` broken")
+        deregister(ctx, result, day, why(rule))
         return
     if kind == "suspension":
         _, during, start_at, until = effect
         start = {"anchor": anchor_date, "deadline": result.deadline}.get(start_at) or day
         end = _until(ctx, until, start, late, anchor_end, anchor_date)
-        ctx.effects.append(Effect("suspension", start, end, rule.id, f"`{rule.id}` broken", during))
+        ctx.effects.append(Effect("suspension", start, end, rule.id, why(rule), during))
         result.actions.append({"action": "no dagpenge" + (f" during {during}" if during else ""),
                                "from": start.isoformat(), "to": _iso(end)})
         return
     if kind == "anchor_day":
-        ctx.effects.append(Effect("suspension", anchor_date, anchor_date, rule.id, f"`{rule.id}` broken"))
+        ctx.effects.append(Effect("suspension", anchor_date, anchor_date, rule.id, why(rule)))
         result.actions.append({"action": "no dagpenge", "from": anchor_date.isoformat(), "to": anchor_date.isoformat()})
         return
     if kind == "week":
