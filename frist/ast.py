@@ -123,6 +123,15 @@ class Anchor(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class LaterTarget(Node):
+    """``meeting where ... other than the first``: a matching event other than the first one on or after
+    the duty's anchor (a second meeting is not the one that met the first)."""
+
+    target: Match
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class FieldTarget(Node):
     """A date field of the anchor event itself: ``holiday.notified_on``."""
 
@@ -137,7 +146,7 @@ class Deadline(Node):
     offset: Duration | ParamDuration
     clock: str | None
     anchor: Anchor
-    target: Match | FieldTarget
+    target: Match | FieldTarget | LaterTarget
     span: Span | None = _span()
 
 
@@ -147,7 +156,7 @@ class Window(Node):
     end: Duration | ParamDuration
     clock: str | None
     anchor: Anchor
-    target: Match | FieldTarget
+    target: Match | FieldTarget | LaterTarget
     span: Span | None = _span()
 
 
@@ -176,11 +185,26 @@ class Recurring(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class FactShare(Node):
+    """``0.8 of former_weekly_hours``: a share of a number the person's facts give."""
+
+    share: Number | Param
+    fact: str
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Share(Node):
+    """``, at least 3 where posted is yes [from 3 months of cumulative_unemployment after first registered]``:
+    a share of a quota's events, required in every block (or in the blocks that begin on or after a day)."""
+
     count: Number | Param
     where: Node
     text: str = field(default="", compare=False)  # the condition as written, for reports
     span: Span | None = _span()
+    offset: Duration | ParamDuration | None = None  # from when: D [of CLOCK] after ANCHOR
+    clock: str | None = None
+    anchor: Anchor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +289,21 @@ class FieldAmount(Node):
     event: str
     field: str
     span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EachEnds(Node):
+    """``each job_education ends within 26 weeks of cumulative_unemployment after first registered``:
+    every such period has ended by the deadline; one that runs on is broken from the day after it.
+    ``each abroad starts after 4 weeks of ...``: every such period starts on or after that day; one that
+    starts earlier is broken from its first day."""
+
+    target: Match
+    offset: Duration | ParamDuration
+    clock: str | None
+    anchor: Anchor
+    span: Span | None = _span()
+    which: str = "ends"  # ends (by the deadline) | starts (on or after it: ``each P starts after D ...``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +468,13 @@ class UntilEnd(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class UntilOpen(Node):
+    """``no dagpenge during S from ... onwards``: no last day; the state S bounds the effect."""
+
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class UntilOffset(Node):
     """``until 1 month after education_finished``: counted from the latest such event."""
 
@@ -480,10 +526,17 @@ class Suspension(Node):
 
 @dataclass(frozen=True, slots=True)
 class Quarantine(Node):
+    """``quarantine H hours on paid days``: ⌈H ÷ hours_per_day⌉ days otherwise paid, and a quarantine
+    event; ``no dagpenge for H hours on paid days[, at most C hours]`` (``excess``): the ⌊H ÷
+    hours_per_day⌋ whole days H (capped at C) covers, the rest deducted from a day that stays paid."""
+
     hours: Number | Param | FieldAmount
     unit: str
     lapse: Lapse | None = None
     span: Span | None = _span()
+    excess: bool = False
+    cap: Number | Param | None = None
+    skip: tuple = ()  # period event types on whose days no hours are taken (``not during sick or holiday``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, quotes
 from .compiler import compile_rules, compile_source
 from .coverage import catalog_path, coverage, load_catalog
 from .errors import Diagnostic, FristError, Span
@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
     p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--catalog", default=None, help="catalog file (default: the one the rule book names)")
+    p.add_argument("--sources", default=None, metavar="DIR",
+                   help="check every quote against the source texts in DIR (each source's `text:`)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     return parser
 
@@ -175,19 +177,7 @@ def _run(args) -> int:
                   + (f", {notes} note(s)" if notes else ""))
         return EXIT_VIOLATIONS if errors or (warnings and not args.errors_only) else EXIT_OK
     if args.command == "coverage":
-        book = load(args.rules)
-        result = coverage(book, load_catalog(catalog_path(book, args.catalog)))
-        if args.format == "json":
-            json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
-        else:
-            sys.stdout.write(result.to_markdown() if args.format == "markdown" else result.to_text())
-        gaps = result.gaps()
-        if gaps or result.unknown:
-            print(f"frist: {len(gaps)} catalog item(s) neither encoded nor explained, "
-                  f"{len(result.unknown)} unknown ID(s)", file=sys.stderr)
-            return EXIT_VIOLATIONS
-        return EXIT_OK
+        return _coverage(args)
     if args.command == "compile":
         source = compile_source(args.rules)
         out = Path(args.output)
@@ -207,6 +197,35 @@ def _run(args) -> int:
     else:
         sys.stdout.write(report.to_text())
     return EXIT_VIOLATIONS if args.strict and report.violations() else EXIT_OK
+
+
+def _coverage(args) -> int:
+    """The catalog's coverage, and the rules' quotes: found in the source texts (with --sources) or missing."""
+    book = load(args.rules)
+    result = coverage(book, load_catalog(catalog_path(book, args.catalog)))
+    unquoted = quotes.unquoted(book)
+    findings = [f for f in quotes.check(book, args.sources) if f.problem] if args.sources else []
+    if args.format == "json":
+        out = result.to_json()
+        out["quotes"] = {"unquoted": unquoted, "checked_against": args.sources,
+                         "problems": [{"owner": f.passage.owner, "source": f.passage.source, "problem": f.problem,
+                                       "location": str(f.passage.span) if f.passage.span else None}
+                                      for f in findings]}
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(result.to_markdown() if args.format == "markdown" else result.to_text())
+        print(f"quotes: {len(unquoted)} rule(s) or parameter version(s) without one"
+              + (f"; {len(findings)} problem(s) against the texts in {args.sources}" if args.sources else
+                 " (not checked against the source texts: give --sources DIR)"),
+              file=sys.stderr if args.format == "markdown" else sys.stdout)  # the table alone on stdout
+    for finding in findings:
+        print(finding.diagnostic().format(), file=sys.stderr)
+    gaps = result.gaps()
+    if gaps or result.unknown:
+        print(f"frist: {len(gaps)} catalog item(s) neither encoded nor explained, "
+              f"{len(result.unknown)} unknown ID(s)", file=sys.stderr)
+    return EXIT_VIOLATIONS if gaps or result.unknown or unquoted or findings else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class Item:
     rules: list = field(default_factory=list)
     parameters: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    conflict: str = ""  # how the sources disagree on the item (the catalog's word), if they do
     reason: str | None = None
 
     @property
@@ -124,7 +125,8 @@ def load_catalog(path: Path) -> list:
         if unknown:
             errors.add(f"catalog item `{entry['id']}` has unknown kind `{unknown[0]}`", span_of(entry, "kind"),
                        hint="kinds are " + ", ".join(KINDS))
-        out.append(Item(entry["id"], kinds, entry.get("area", ""), entry.get("title", "")))
+        out.append(Item(entry["id"], kinds, entry.get("area", ""), entry.get("title", ""),
+                        conflict=str(entry.get("conflict") or "")))
     errors.raise_if_any()
     return out
 

@@ -217,6 +217,8 @@ def field_value(c: Chooser, spec: dict, day: Date, optional: bool = True):
         values = NUMBERS if kind == "number" else INTEGERS
         if "max" in spec:  # up to the field's declared bound, and the bound itself
             values = tuple(v for v in values if v <= spec["max"]) + (spec["max"],)
+        if "min" in spec:  # from the field's declared lower bound, and the bound itself
+            values = (spec["min"],) + tuple(v for v in values if v >= spec["min"])
         return c.choice(values)
     if kind == "date":
         return day + ONE_DAY * c.choice(FIELD_OFFSETS)

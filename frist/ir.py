@@ -107,6 +107,9 @@ def _duration(node):
 def _amount(node):
     if isinstance(node, ast.Param):
         return Const(("$", node.name))
+    if isinstance(node, ast.FactShare):  # ("*", share or ("$", name), fact)
+        share = ("$", node.share.name) if isinstance(node.share, ast.Param) else node.share.value
+        return Const(("*", share, node.fact))
     return Const(node.value)
 
 
@@ -119,12 +122,13 @@ class _Lowerer:
         doc = r.doc
         valid = doc.get("valid", {})
         location = f"{r.span.file}:{r.span.line}:{r.span.column}" if r.span else "?"
-        emits = "quarantine" if isinstance(r.effect, ast.Quarantine) else None
+        emits = "quarantine" if isinstance(r.effect, ast.Quarantine) and not r.effect.excess else None
         info = {
             "id": r.id,
             "catalog": tuple(doc["catalog"]),
             "title": doc["title"],
-            "cites": tuple((c["source"], c["section"]) for c in doc["cites"]),
+            "cites": tuple((c["source"], c["section"], _quotes(c.get("quote"))) for c in doc["cites"]),
+            "reading": doc.get("reading"),
             "holder": None if r.kind == "effect" else doc.get("holder", "person"),
             "duty": " ".join(r.text.split()),
             "kind": r.kind,
@@ -170,6 +174,8 @@ class _Lowerer:
     def target(self, node):
         if isinstance(node, ast.FieldTarget):
             return Const(("field", node.field))
+        if isinstance(node, ast.LaterTarget):
+            return Tuple((Const("later"), Const(node.target.event), self.pred(node.target.where)))
         return Tuple((Const("event"), Const(node.event), self.pred(node.where)))
 
     def anchor(self, node: ast.Anchor):
@@ -219,6 +225,9 @@ class _Lowerer:
                                   Const(lapse.target.event if lapse.target else None),
                                   self.pred(lapse.target.where) if lapse.target else Const(None)))
             hours = Const(("field", node.hours.field)) if isinstance(node.hours, ast.FieldAmount) else _amount(node.hours)
+            if node.excess:
+                return Tuple((Const("hours_off"), hours, lapse_ir,
+                              Const(None) if node.cap is None else _amount(node.cap), Const(node.skip)))
             return Tuple((Const("quarantine"), hours, lapse_ir))
         if isinstance(node, ast.WeekSuspension):
             return Tuple((Const("week"),))
@@ -246,6 +255,8 @@ class _Lowerer:
             return Tuple((Const("fulfilled"),))
         if isinstance(node, ast.UntilEnd):
             return Tuple((Const("end"),))
+        if isinstance(node, ast.UntilOpen):
+            return Tuple((Const("open"),))
         if isinstance(node, ast.UntilOffset):
             return Tuple((Const("offset"), _duration(node.offset), Const(node.event)))
         if isinstance(node, ast.UntilEvent):
@@ -284,7 +295,9 @@ class _Lowerer:
                       ladder=ladder, effect=effect)
             return Call("recurring", tuple(kw.items()))
         if isinstance(d, ast.Quota):
-            shares = Tuple(tuple(Tuple((_amount(s.count), self.pred(s.where), Const(s.text)))
+            shares = Tuple(tuple(Tuple((_amount(s.count), self.pred(s.where), Const(s.text),
+                                        Const(None) if s.anchor is None else
+                                        Tuple((_duration(s.offset), Const(s.clock), self.anchor(s.anchor)))))
                                  for s in d.shares))
             kw.update(count=_amount(d.count), target=self.target(d.target), weeks=Const(d.period_length),
                       state=Const(d.state), excluded=Const(tuple(d.excluded)), shares=shares, effect=effect,
@@ -310,6 +323,10 @@ class _Lowerer:
         if isinstance(d, ast.Never):
             kw.update(target=self.target(d.target), exceptions=self.exceptions(), effect=effect)
             return Call("never", tuple(kw.items()))
+        if isinstance(d, ast.EachEnds):
+            kw.update(target=self.target(d.target), offset=_duration(d.offset), clock=Const(d.clock),
+                      anchor=self.anchor(d.anchor), exceptions=self.exceptions(), effect=effect, which=Const(d.which))
+            return Call("each_ends", tuple(kw.items()))
         if isinstance(d, ast.EachLasts):
             kw.update(target=self.target(d.target), at_most=_duration(d.at_most), exceptions=self.exceptions(),
                       effect=effect, op=Const(d.op))
@@ -338,3 +355,8 @@ def _reads_anchor(node) -> bool:
 
 def _action(node):
     return "deregistration" if isinstance(node, ast.Deregistration) else "reminder"
+
+
+def _quotes(quote) -> tuple:
+    """A citation's quote as a tuple of passages (none, one, or several)."""
+    return () if quote is None else (quote,) if isinstance(quote, str) else tuple(quote)

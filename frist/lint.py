@@ -31,7 +31,9 @@ Checks (``code``: severity):
 * ``order`` (error): rules that change what each other reads (a deregistration ends
   ``registered``; a quarantine is an event others count), see :mod:`frist.order`;
 * ``month-rounding`` (error): month or year arithmetic while the rule book
-  declares no rounding for days the target month lacks.
+  declares no rounding for days the target month lacks;
+* ``reading`` (warning): a rule encodes a catalog item on which the sources
+  disagree (the catalog's ``conflict``) and does not say which reading it applies.
 
 A warning the rule book explains (``lint: {explained: {CODE: reason}}`` on the
 rule) is reported as explained and does not count.
@@ -46,8 +48,9 @@ from dataclasses import dataclass, field
 from . import ast
 from . import order as order_of
 from .compiler import compile_rulebook
+from .coverage import catalog_path, load_catalog
 from .dates import AmbiguousDate, add_months
-from .errors import Diagnostic, Span
+from .errors import Diagnostic, FristError, Span
 from .optional import install_command
 from .rulebook import RuleBook
 from .runtime import engine
@@ -190,7 +193,23 @@ class _Linter:
         self.sequences()
         self.temporal_network()
         self.vacuous()
+        self.readings()
         return self.findings
+
+    def readings(self):
+        """A rule encoding a catalog item on which the sources disagree says which reading it applies."""
+        try:
+            catalog = load_catalog(catalog_path(self.book))
+        except (FristError, OSError):
+            return  # no catalog to read: `frist coverage` reports that
+        disputed = {item.id: item.conflict for item in catalog if item.conflict}
+        for rule in self.book.rules:
+            items = [cid for cid in rule.doc["catalog"] if cid in disputed]
+            if items and not rule.doc.get("reading") and not self.explained(rule.id, "reading"):
+                self.add("reading", WARNING,
+                         f"`{rule.id}` encodes {items[0]}, on which the sources disagree ({disputed[items[0]]}), "
+                         "but states no reading", [rule.id],
+                         hint="add `reading:` saying which source, period or reading the rule follows, and why")
 
     def order(self):
         """Rules that change what each other reads: no order of evaluation settles their verdicts."""
@@ -503,7 +522,7 @@ def _duty_key(duty):
 
 
 def _describe(duty) -> str:
-    target = duty.target
+    target = duty.target.target if isinstance(duty.target, ast.LaterTarget) else duty.target
     name = f"{target.event}.{target.field}" if isinstance(target, ast.FieldTarget) else target.event
     return f"{name} after {duty.anchor.event}"
 

@@ -92,13 +92,17 @@ def _reads(rule, states, clocks) -> set:
     for node in _walk(rule.duty):
         for attribute in ("anchor", "target", "less"):
             part = getattr(node, attribute, None)
+            if isinstance(part, ast.LaterTarget):
+                part = part.target
             if isinstance(part, (ast.Anchor, ast.Match, ast.FieldTarget)):
                 event(part.event)
         state(getattr(node, "state", None))
         clock(getattr(node, "clock", None))
     for node, _ in rule.exceptions:
         for part in _walk(node):
-            if isinstance(part, (ast.Occurs, ast.During)):
+            if isinstance(part, ast.During) and part.target.event in states:
+                state(part.target.event)
+            elif isinstance(part, (ast.Occurs, ast.During)):
                 event(part.target.event)
             elif isinstance(part, ast.Lasts):
                 event(part.event)
@@ -121,7 +125,7 @@ def _writes(rule) -> set:
     for node in _walk(rule.effect):
         if isinstance(node, ast.Deregistration):
             found.add(REGISTERED)
-        elif isinstance(node, ast.Quarantine):
+        elif isinstance(node, ast.Quarantine) and not node.excess:
             found.add(("event", "quarantine"))
     return found
 

@@ -169,6 +169,12 @@ class _ToAst(Transformer):
     def decimal_number(self, meta, c):
         return ast.Number(self._decimal(c[0]), _tok_span(self.o, c[0]))
 
+    def fact_share(self, meta, c):
+        tok, fact = c
+        share = (ast.Param(str(tok)[1:], _tok_span(self.o, tok)) if str(tok).startswith("$")
+                 else ast.Number(self._decimal(tok), _tok_span(self.o, tok)))
+        return ast.FactShare(share, str(fact), self.s(meta))
+
     def param(self, meta, c):
         tok = c[0]
         return ast.Param(str(tok)[1:], _tok_span(self.o, tok))
@@ -248,6 +254,9 @@ class _ToAst(Transformer):
         where = c.pop(0) if c else None
         return ast.Anchor(event, fld, first, where, self.s(meta))
 
+    def later_target(self, meta, c):
+        return ast.LaterTarget(c[0], self.s(meta))
+
     def field_target(self, meta, c):
         return ast.FieldTarget(str(c[0]), str(c[1]), self.s(meta))
 
@@ -287,7 +296,13 @@ class _ToAst(Transformer):
 
     def share(self, meta, c):
         where = self.text[meta.start_pos:meta.end_pos].split(" where ", 1)[-1]
-        return ast.Share(c[0], c[1], " ".join(where.split()), self.s(meta))
+        offset, clock, anchor = c[2] if len(c) > 2 else (None, None, None)
+        return ast.Share(c[0], c[1], " ".join(where.split()), self.s(meta), offset, clock, anchor)
+
+    def share_from(self, meta, c):
+        offset, *rest = c
+        clock = rest.pop(0) if isinstance(rest[0], str) else None
+        return (offset, clock, rest[0])
 
     def quota(self, meta, c):
         count, target, (length, unit), state, *rest = c
@@ -373,6 +388,14 @@ class _ToAst(Transformer):
     def each_lasts(self, meta, c):
         return ast.EachLasts(c[0], c[1], self.s(meta))
 
+    def each_ends(self, meta, c):
+        target, offset, *rest = c
+        clock = rest.pop(0) if isinstance(rest[0], str) else None
+        return ast.EachEnds(target, offset, clock, rest[0], self.s(meta))
+
+    def each_starts(self, meta, c):
+        return replace(self.each_ends(meta, c), which="starts")
+
     def each_lasts_less(self, meta, c):
         return replace(self.each_lasts(meta, c), op="lt")
 
@@ -444,6 +467,10 @@ class _ToAst(Transformer):
         start, until = c[-2], c[-1]
         return ast.Suspension(during, start, until, self.s(meta))
 
+    def suspension_onwards(self, meta, c):
+        during, start = c
+        return ast.Suspension(during, start, ast.UntilOpen(self.s(meta)), self.s(meta))
+
     def week_suspension(self, meta, c):
         return ast.WeekSuspension(self.s(meta))
 
@@ -476,6 +503,20 @@ class _ToAst(Transformer):
         lapse = rest[0] if rest else None
         return ast.Quarantine(hours, self._paid_days(unit, "a quarantine is served", "on paid days"), lapse,
                               self.s(meta))
+
+    def hours_off(self, meta, c):
+        hours, unit, *rest = c
+        skip = rest.pop(0) if rest and isinstance(rest[0], list) else []
+        cap = rest.pop(0) if rest and not isinstance(rest[0], ast.Lapse) else None
+        lapse = rest[0] if rest else None
+        return ast.Quarantine(hours, self._paid_days(unit, "hours are taken", "on paid days"), lapse, self.s(meta),
+                              excess=True, cap=cap, skip=tuple(skip))
+
+    def skip(self, meta, c):
+        return [str(t) for t in c]
+
+    def cap(self, meta, c):
+        return c[0]
 
     def loss_of_right(self, meta, c):
         return ast.LossOfRight(c[0], self.s(meta))

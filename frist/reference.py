@@ -151,7 +151,8 @@ class _Interpreter:
             while len(days) < claim["needed"] and day <= claim["limit"]:
                 if day.weekday() < 5 and day not in taken and self.in_state("registered", day) and not any(
                         e.start <= day and (e.end is None or day <= e.end)
-                        and (e.during is None or self.in_state(e.during, day)) for e in stopping):
+                        and (e.during is None or self.in_state(e.during, day)) for e in stopping) \
+                        and not any(self.in_state(etype, day) for etype in claim.get("skip", ())):
                     days.append(day)
                     taken.add(day)
                 day += ONE_DAY
@@ -161,7 +162,7 @@ class _Interpreter:
             action = claim["action"]
             action.update({"from": days[0].isoformat() if days else None,
                            "to": days[-1].isoformat() if days else None, "days": [d.isoformat() for d in days]})
-            if claim["kind"] == "quarantine":
+            if claim["kind"] == "quarantine" or "served_days" in action:
                 action["served_days"] = len(days)
                 action.pop("lapsed_on", None)
                 if claim["lapsed"] is not None and len(days) < claim["needed"] and claim["lapsed"] <= self.as_of:
@@ -251,6 +252,8 @@ class _Interpreter:
 
     def test_during(self, anchor, etype, pred, by_anchor=False) -> bool:
         self.anchor_day = anchor.date  # what `... before anchor` in the condition compares with
+        if etype in self.book.vocabulary["states"]:
+            return self.in_state(etype, anchor.date)
         return any(e.date <= anchor.date <= (e.end or e.date) for e in self.events(etype, pred))
 
     def test_field_before(self, event, name, spec, other) -> bool:
@@ -278,6 +281,13 @@ class _Interpreter:
         """A count or duration, or ``("$", name)`` for the parameter in force on ``at``."""
         if isinstance(spec, tuple) and spec and spec[0] == "$":
             return self.param(spec[1], at)
+        if isinstance(spec, tuple) and spec and spec[0] == "*":  # a share of a person fact
+            fact = self.person.get(spec[2])
+            if fact is None:
+                raise EvaluationError(Diagnostic(f"the person fact `{spec[2]}` is needed to check this rule",
+                                                 _span(self.rule), hint=f"give `{spec[2]}` in the timeline's `person`",
+                                                 rule=self.rule.id if self.rule else None))
+            return _number(_exact(self.resolve(spec[1], at)) * _exact(fact))
         return spec
 
     def shift(self, day: Date, spec, at: Date | None = None, sign: int = 1) -> Date:
@@ -451,13 +461,14 @@ class _Interpreter:
                     else:
                         late = value
             elif before or lo is not None:
-                _, ttype, tpred = target
-                hits = self.between(ttype, lo, hi, tpred)
+                kind, ttype, tpred = target
+                first = self.between(ttype, a.date, None, tpred)[:1] if kind == "later" else []
+                hits = [e for e in self.between(ttype, lo, hi, tpred) if e not in first]
                 if hits:
                     result.status = FULFILLED
                     result.fulfilled_by.append(hits[0])
                 elif hi is not None:
-                    later = self.between(ttype, hi + ONE_DAY, None, tpred)
+                    later = [e for e in self.between(ttype, hi + ONE_DAY, None, tpred) if e not in first]
                     late = later[0].date if later else None
             if result.status != FULFILLED:
                 self.judge(result, hi, late, a.date, effect, a.end)
@@ -578,6 +589,12 @@ class _Interpreter:
                 if monday > self.as_of:
                     break
                 if not self.covers(rule, applies, monday):
+                    if block:  # the rule stopped applying before the block was complete: said, not dropped
+                        self.add(Result(rule, f"weeks from {_iso_week(block[0])}", NOT_APPLICABLE,
+                                        (block[0], block[-1] + 6 * ONE_DAY),
+                                        weeks=(_iso_week(block[0]), _iso_week(block[-1])),
+                                        reason="the rule stopped applying before the period was complete"))
+                        block = []
                     monday += _WEEK
                     continue
                 any_week = True
@@ -612,7 +629,13 @@ class _Interpreter:
         result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)},
                         weeks=(_iso_week(lo), _iso_week(block[-1])))
         short = []
-        for share_count, share_pred, text in shares:
+        for share_count, share_pred, text, since in shares:
+            if since is not None:
+                spec, clock, anchor = since
+                found = [a for a in self.anchors(anchor) if anchor[2] or a.date <= lo]
+                start = self.offset(found[0 if anchor[2] else -1].date, spec, clock) if found else None
+                if start is None or lo < start:
+                    continue  # a dated share: only the blocks from its day on
             share_need = self.resolve(share_count, lo)
             got = len([e for e in hits if self.holds(share_pred, e)])
             result.detail[text] = {"required": share_need, "counted": got}
@@ -706,6 +729,8 @@ class _Interpreter:
                 continue
             found = True
             result = anchored(rule, anchor, PENDING)
+            if event is not None:  # due on the event's day
+                result.window, result.deadline = (event.date, event.end or event.date), event.date
             if self.waived(result, anchor, exceptions):
                 pass
             elif event is None:
@@ -743,6 +768,54 @@ class _Interpreter:
                 self.not_applicable(rule, "the person is not covered (see `applies`)")
             else:
                 self.add(Result(rule, f"no {ttype} up to {self.as_of.isoformat()}", FULFILLED))
+
+    def duty_each_ends(self, rule, *, target, offset, clock, anchor, applies, exceptions, effect, which):
+        """``each P ends within D [of CLOCK] after [first] A``: P.end on or before the deadline, else broken
+        from the day after it (or P's first day, when the deadline came before it)."""
+        _, ttype, tpred = target
+        events = self.events(ttype, tpred)
+        anchors = self.anchors(anchor)
+        found = False
+        for e in events:
+            if not self.covers(rule, applies, e.date):
+                continue
+            bases = anchors if anchor[2] else [a for a in anchors if a.date <= e.date]
+            if not bases:
+                continue
+            found = True
+            deadline = self.offset(bases[0 if anchor[2] else -1].date, offset, clock)
+            end = e.end or e.date
+            if which == "starts":  # P may start on or after the day D [of CLOCK] after A
+                result = anchored(rule, e, PENDING, (deadline, None))
+                if self.waived(result, e, exceptions):
+                    pass
+                elif deadline is not None and deadline <= e.date:
+                    result.status = FULFILLED if e.date <= self.as_of else PENDING
+                    result.fulfilled_by.append(e)
+                elif self.as_of < e.date:
+                    result.reason = "not yet started"
+                else:
+                    result.status, result.violated_since = VIOLATED, e.date
+                    result.fulfilled_by.append(e)
+                    self.apply(result, effect, e.date, None, violation=e.date, anchor_end=e.end)
+                self.add(result)
+                continue
+            result = anchored(rule, e, PENDING, (e.date, deadline), deadline)
+            if self.waived(result, e, exceptions):
+                pass
+            elif deadline is None:
+                result.reason = "the clock has not yet run out"
+            elif end <= deadline:
+                result.status = FULFILLED if end <= self.as_of else PENDING
+                result.fulfilled_by.append(e)
+            elif self.as_of > deadline:
+                violation = max(deadline + ONE_DAY, e.date)
+                result.status, result.violated_since = VIOLATED, violation
+                result.fulfilled_by.append(e)
+                self.apply(result, effect, e.date, None, violation=violation, anchor_end=e.end)
+            self.add(result)
+        if not found:
+            self.not_applicable(rule, self.why_not(rule, events, applies))
 
     def duty_each_lasts(self, rule, *, target, at_most, applies, exceptions, effect, op):
         """``each P lasts at most D``: P.start … P.start + D − 1, violated from P.start + D."""
@@ -921,6 +994,25 @@ class _Interpreter:
             result.actions.append(action)
         elif kind == "quarantine":
             self.quarantine(result, effect, anchor_date, day, anchor_event)
+        elif kind == "hours_off":  # the whole days H hours (capped) cover, from the event's day
+            _, spec, lapse, cap, skip = effect
+            if isinstance(spec, tuple) and spec[0] == "field":
+                hours = (anchor_event.get(spec[1]) if anchor_event is not None else None) or 0
+            else:
+                hours = self.resolve(spec, day)
+            if cap is not None:
+                hours = min(hours, self.resolve(cap, day))
+            per_day = _exact(self.param("hours_per_day", day))
+            needed = math.floor(_exact(hours) / per_day)
+            lapsed = None if lapse is None else self.lapse(lapse, anchor_date, day)
+            limit = self.as_of if lapsed is None else min(self.as_of, lapsed - ONE_DAY)
+            action = {"action": "no dagpenge", "hours": hours, "needed_days": needed, "served_days": 0,
+                      "part_day_hours": _number(_exact(hours) - needed * per_day), "from": None, "to": None,
+                      "days": []}
+            self.claims.append({"kind": "days_off", "start": day, "needed": needed, "limit": limit,
+                                "rule": rule.id, "reason": f"{hours} hours taken (`{rule.id}`)", "action": action,
+                                "lapsed": lapsed, "skip": skip})
+            result.actions.append(action)
         elif kind == "loss_of_right":
             end = self.until(effect[1], day, late, anchor_end, anchor_date)
             self.effects.append(Effect("loss_of_right", day, end, rule.id, f"right to dagpenge lost (`{rule.id}`)"))
@@ -973,6 +1065,8 @@ class _Interpreter:
             return min((end for end in ends if end is not None), default=None)
         if kind == "end":  # until its end: the anchoring period's last day
             return anchor_end
+        if kind == "open":  # during S from ... onwards: no last day
+            return None
         if kind == "fulfilled":
             return None if late is None else late - ONE_DAY
         if kind == "event":

@@ -106,6 +106,7 @@ class Report:
                 lines.append("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
         counts = self.counts()
         lines += ["", "  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())]
+        lines += _explanations(self.results, self.book.get("sources", {}))
         for v in self.ambiguities():
             what = "AMBIGUOUS: " + ", ".join(v["rules"]) if v["rules"] else "NO VERSION applies"
             lines.append(f"warning: {v['family']} for the registration of {v['on']}: {what}")
@@ -117,6 +118,32 @@ class Report:
             why = ("  — " + "; ".join(p["reasons"])) if p["reasons"] else ""
             lines.append(f"  {p['from']} .. {p['to']}  {state}{why}")
         return "\n".join(lines) + "\n"
+
+
+def _explanations(results, sources) -> list:
+    """Why, for each rule violated or in force: its consequence and the words of the sources it encodes;
+    and for each rule that applied a reading where the sources disagree, that reading."""
+    lines, seen = [], set()
+    for r in results:
+        if r.status not in (engine.VIOLATED, engine.IN_FORCE) or r.rule.id in seen:
+            continue
+        seen.add(r.rule.id)
+        rule = r.rule
+        lines += ["", f"{rule.id} — {rule.title['en']} ({'in force' if rule.kind == 'effect' else 'broken'}):",
+                  f"  {rule.consequence['en'].strip()}"]
+        for source, section, quote in rule.cites:
+            name = sources.get(source, {}).get("title", source)
+            for passage in quote:
+                lines.append(f"  {source} {section} ({name}): \u201c{' '.join(passage.split())}\u201d")
+        if rule.reading:
+            lines.append(f"  Reading: {' '.join(rule.reading['en'].split())}")
+    applied = {}
+    for r in results:
+        if r.rule.reading and r.rule.id not in seen and r.status != engine.NOT_APPLICABLE:
+            applied.setdefault(r.rule.id, r.rule.reading)
+    for rid, reading in applied.items():
+        lines += ["", f"{rid} — reading applied: {' '.join(reading['en'].split())}"]
+    return (["", "Why:"] + lines) if lines else []
 
 
 def _detail(r) -> str:
@@ -175,7 +202,9 @@ def _result_json(r, sources) -> dict:
         "duty": None if effect else rule.duty,
         "condition": rule.duty if effect else None,
         "consequence": {"effect": rule.effect, "text": rule.consequence},
-        "cites": [{"source": s, "section": sec, "title": sources.get(s, {}).get("title")} for s, sec in rule.cites],
+        "cites": [{"source": s, "section": sec, "title": sources.get(s, {}).get("title"), "quote": list(quote)}
+                  for s, sec, quote in rule.cites],
+        "reading": rule.reading,
         "location": rule.location,
     }
 

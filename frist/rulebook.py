@@ -60,6 +60,7 @@ class RuleBook:
     parameters: dict  # name -> [(from ISO, value)]
     digest: str = ""
     settle: dict = field(default_factory=dict)  # rule id -> how a rule that reads what it changes is settled
+    located: dict = field(default=None, repr=False)  # the document as read: values with their places
     cycles: list = field(default_factory=list)  # rules that change what each other reads (frist lint: order)
     families: dict = field(default_factory=dict)  # id -> (doc, applies node or None)
 
@@ -121,6 +122,7 @@ def load_document(document, text: str, name: str) -> RuleBook:
 
     book = RuleBook(name, text, _plain(document), [], document.get("calendar", {}).get("month_rounding", "refuse"),
                     _plain(document["vocabulary"]), {})
+    book.located = document
     book.vocabulary.setdefault("states", {})
     book.vocabulary.setdefault("clocks", {})
     _check_vocabulary(document, book, errors)
@@ -220,6 +222,10 @@ def _check_vocabulary(document, book: RuleBook, errors: Collector) -> None:
             if "max" in spec and (spec["type"] not in ("number", "integer") or not math.isfinite(spec["max"])):
                 errors.add(f"{owner} field `{fname}`: `max` bounds a number field with a finite number",
                            span_of(spec, "max"), hint="remove `max`, or give a number such as 168")
+            if "min" in spec and (spec["type"] not in ("number", "integer") or not math.isfinite(spec["min"])
+                                  or spec["min"] > spec.get("max", math.inf)):
+                errors.add(f"{owner} field `{fname}`: `min` bounds a number field with a finite number, at most its `max`",
+                           span_of(spec, "min"), hint="remove `min`, or give a number no larger than `max`")
             if "default" in spec and spec["type"] == "enum" and spec["default"] not in spec.get("values", []):
                 errors.add(f"{owner} field `{fname}` has default `{spec['default']}` outside its values",
                            span_of(spec, "default"), hint=did_you_mean(str(spec["default"]), spec.get("values", [])))
@@ -282,6 +288,8 @@ def _load_parameters(document, book: RuleBook, errors: Collector) -> None:
 
 def _duty_event(duty) -> str | None:
     """The event type a duty's instances stand for: its anchor, or the event it judges."""
+    if isinstance(duty, ast.EachEnds):
+        return duty.target.event  # each period, judged against a deadline from the anchor
     for part in ("anchor", "target"):
         event = getattr(getattr(duty, part, None), "event", None)
         if event is not None:
@@ -423,6 +431,13 @@ class _Checker:
     def amount(self, node):
         if isinstance(node, ast.Param):
             self.param(node.name, node.span, "number")
+        elif isinstance(node, ast.FactShare):
+            self.amount(node.share)
+            spec = self.person.get(node.fact)
+            if spec is None:
+                self.err(f"unknown person fact `{node.fact}`", node.span, did_you_mean(node.fact, self.person))
+            elif spec.get("type") not in ("number", "integer"):
+                self.err(f"person fact `{node.fact}` is not a number", node.span)
 
     def param(self, name, span, kind):
         if name not in self.book.parameters:
@@ -532,6 +547,11 @@ class _Checker:
             for share in node.shares:
                 self.amount(share.count)
                 self.cond(share.where, self.events.get(node.target.event))
+                if share.anchor is not None:
+                    self.anchor(share.anchor)
+                    self.duration(share.offset)
+                    if share.clock is not None and share.clock not in self.clocks:
+                        self.err(f"unknown clock `{share.clock}`", share.span, did_you_mean(share.clock, self.clocks))
             return None
         if isinstance(node, ast.WindowQuota):
             self.amount(node.count)
@@ -586,6 +606,18 @@ class _Checker:
         if isinstance(node, ast.Never):
             self.match(node.target, derived_ok=False)
             return node.target.event
+        if isinstance(node, ast.EachEnds):
+            spec = self.event(node.target.event, node.target.span)
+            if spec is not None:
+                if spec["kind"] != "period":
+                    self.err(f"`{node.target.event}` is a point event; only periods end", node.target.span)
+                if node.target.where is not None:
+                    self.cond(node.target.where, spec)
+            self.duration(node.offset)
+            if node.clock is not None and node.clock not in self.clocks:
+                self.err(f"unknown clock `{node.clock}`", node.span, did_you_mean(node.clock, self.clocks))
+            self.anchor(node.anchor)
+            return node.target.event
         if isinstance(node, ast.EachLasts):
             spec = self.event(node.target.event, node.target.span)
             if spec is not None:
@@ -622,6 +654,8 @@ class _Checker:
                          f"write `{anchor.event}.{node.field}`")
             elif anchor.event in self.events:
                 self.date_field(self.events[anchor.event], node.event, node.field, node.span)
+        elif isinstance(node, ast.LaterTarget):
+            self.match(node.target)
         else:
             self.match(node)
 
@@ -636,6 +670,10 @@ class _Checker:
             if anchor is not None and node.anchor != anchor:
                 self.err(f"an exception is measured from the duty's anchor `{anchor}`, not `{node.anchor}`", node.span,
                          f"write `... {node.direction} {anchor}`")
+        elif isinstance(node, ast.During) and node.target.event in self.book.vocabulary["states"]:
+            if node.target.where is not None:
+                self.err(f"`{node.target.event}` is a state and has no fields to compare", node.target.where.span,
+                         f"write `during {node.target.event}`")
         elif isinstance(node, ast.During):
             spec = self.event(node.target.event, node.target.span)
             if spec is not None:
@@ -673,18 +711,24 @@ class _Checker:
                 self.field_amount(node.hours, duty)
             else:
                 self.amount(node.hours)
+            if node.cap is not None:
+                self.amount(node.cap)
+            for name in node.skip:
+                if self.events.get(name, {}).get("kind") != "period":
+                    self.err(f"`{name}` is not a period event type", node.span,
+                             did_you_mean(name, [k for k, v in self.events.items() if v["kind"] == "period"]))
             if node.lapse is not None:
                 self.duration(node.lapse.after)
                 if node.lapse.target is not None:
                     self.amount(node.lapse.hours)
                     self.match(node.lapse.target)
                     self.hours_field(node.lapse.target, node.lapse.span)
+            what = "hours taken from paid days need" if node.excess else "a quarantine needs"
             if "hours_per_day" not in self.book.parameters:
-                self.err("a quarantine needs the parameter `hours_per_day`", node.span,
-                         "add `hours_per_day` to `parameters`")
+                self.err(f"{what} the parameter `hours_per_day`", node.span, "add `hours_per_day` to `parameters`")
             if "registered" not in self.book.vocabulary["states"]:
-                self.err("a quarantine is served while `registered`; declare that state", node.span)
-            if "quarantine" not in self.events or not self.events["quarantine"].get("derived"):
+                self.err(f"{what} the state `registered` (paid days are registered days)", node.span)
+            if not node.excess and ("quarantine" not in self.events or not self.events["quarantine"].get("derived")):
                 self.err("a quarantine emits the derived event `quarantine`; declare it with `derived: true`", node.span)
         elif isinstance(node, ast.Ladder):
             numbers = [s.miss for s in node.steps]

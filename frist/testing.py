@@ -172,7 +172,8 @@ def compliant_timeline(module, person: dict, registered, as_of) -> dict:
     Unemployed and registered on one day, the CV that day; the meetings of
     :data:`MEETINGS`; an offer after 60 days (before the shortest offer deadline,
     13 weeks); applications every Tuesday and Thursday; job suggestions checked every
-    7 days (until the duty ended in 2020); a booking made the day after it was asked
+    7 days (until the duty ended in 2020), Tuesday's uploaded to the joblog, Thursday's for a
+    job outside the person's own field; a booking made the day after it was asked
     for; in each karensdag period (4 months) six weekly pay periods of wage work just
     over the karensdag hours in total, each week under the weekly maximum; a 3-day
     sickness reported on its first day and its end reported the day after; a week's
@@ -217,14 +218,15 @@ def compliant_timeline(module, person: dict, registered, as_of) -> dict:
 
     day = reg
     while day <= as_of:
-        if day.weekday() in (1, 3):  # Tuesday and Thursday
-            add("application", day, fulltime=True, posted=True)
+        if day.weekday() in (1, 3):  # Tuesday (uploaded) and Thursday (outside the person's own field)
+            add("application", day, fulltime=True, posted=True, uploaded=day.weekday() == 1,
+                own_field=day.weekday() == 1)
         if (day - reg).days % 7 == 0 and day > reg and day < Date(2020, 1, 15):
             add("job_suggestions_checked", day)
         day += ONE_DAY
 
     if dagpenge:
-        _wage_work(module, add, reg, as_of)
+        _wage_work(module, add, reg, as_of, person)
         sick = _next_weekday(reg + ONE_DAY * 100, 2)  # Wednesday to Friday
         add("sick", sick, end=sick + ONE_DAY * 2, reported_on=sick, well_reported_on=sick + ONE_DAY * 3)
         holiday = _next_weekday(reg + ONE_DAY * 150, 0)  # Monday to Friday
@@ -247,18 +249,25 @@ def _next_weekday(day: Date, weekday: int) -> Date:
     return day + ONE_DAY * ((weekday - day.weekday()) % 7)
 
 
-def _wage_work(module, add, reg: Date, as_of: Date) -> None:
+def _wage_work(module, add, reg: Date, as_of: Date, person: dict) -> None:
     """Just over the karensdag hours in each 4-month period, in weekly pay periods (Fridays)
-    of at most the weekly maximum less a margin, so that no week pays nothing."""
+    of at most the weekly maximum less a margin, so that no week pays nothing (for a part-time
+    insured person, 4/5 of the former weekly hours less a margin: none when that is no hour)."""
     need = _latest(module, "karensdag_hours", 148) + 2
     weekly = min(25, _latest(module, "max_deducted_hours", 29.6) - 1)
+    if person.get("insurance") == "parttime":
+        share = _latest(module, "max_deducted_share_parttime", 0.8)
+        weekly = min(weekly, share * (person.get("former_weekly_hours") or 0) - 1)
+        if weekly < 1:
+            return
     weeks = -(-need // weekly)
     period_start, k = reg, 1
     while period_start <= as_of:
         period_end = plus(reg, 4 * k, "month") - ONE_DAY
         friday = _next_weekday(period_start, 4)
-        for _ in range(int(weeks)):
-            add("wage_work", friday, hours=round(need / weeks, 1))
+        fridays = ((period_end - friday).days // 7) + 1  # a week's pay stays in its period
+        for _ in range(int(min(weeks, fridays))):
+            add("wage_work", friday, hours=round(min(weekly, need / weeks), 1))
             friday += ONE_DAY * 7
         period_start, k = period_end + ONE_DAY, k + 1
 

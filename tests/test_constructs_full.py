@@ -5,6 +5,8 @@ rules of the shipped book may fire without disturbing it. Expected values come f
 sources cited in each comment and the semantics table in the README.
 """
 
+from pathlib import Path
+
 import pytest
 
 import frist
@@ -12,6 +14,7 @@ from frist.compiler import compile_rules
 
 from conftest import d, one, results, span, unpaid_days
 
+ROOT = Path(__file__).resolve().parent.parent
 REG = {"type": "registered", "date": "2024-03-01"}  # a Friday, 2024 contact course
 
 
@@ -131,12 +134,22 @@ def test_a_vocational_graduate_has_no_way_out_of_the_waiting_month(run_full):
     assert d("2024-03-19") in unpaid_days(report) and d("2024-03-20") not in unpaid_days(report)
 
 
-# PAY-2 (aka-guide): the benefit card at the latest 1 month and 10 days after the payment month
-@pytest.mark.parametrize("received, status", [("2024-05-10", "fulfilled"), ("2024-05-11", "violated")])
+# PAY-2 (aka-guide, aka:44, in the period the guide describes, 2017-07-01 to 2019-12-31): the benefit card at
+# the latest 1 month and 10 days after the payment month
+@pytest.mark.parametrize("received, status", [("2019-05-10", "fulfilled"), ("2019-05-11", "violated")])
 def test_benefit_card_compound_deadline(run_full, received, status):
-    events = [REG, {"type": "payment_period", "start": "2024-03-01", "end": "2024-03-31", "card_received": received}]
-    result = one(run_full(events, "2024-05-31", akasse="AKA"), "benefit-card-aka")
-    assert (result.deadline, result.status) == (d("2024-05-10"), status)
+    events = [{"type": "registered", "date": "2019-03-01"},
+              {"type": "payment_period", "start": "2019-03-01", "end": "2019-03-31", "card_received": received}]
+    result = one(run_full(events, "2019-05-31", akasse="AKA"), "benefit-card-aka")
+    assert (result.deadline, result.status) == (d("2019-05-10"), status)
+
+
+def test_benefit_card_aka_outside_the_guide_period_is_the_three_months(run_full):
+    # the same card in 2024: aka-guide describes 2017-2019, so only the 3 months of ff:127 hold
+    events = [REG, {"type": "payment_period", "start": "2024-03-01", "end": "2024-03-31", "card_received": "2024-05-11"}]
+    report = run_full(events, "2024-05-31", akasse="AKA")
+    assert one(report, "benefit-card-aka").status == "not_applicable"
+    assert one(report, "benefit-card-3-months").status == "fulfilled"
 
 
 def test_benefit_card_other_akasse_uses_three_months(run_full):
@@ -255,3 +268,13 @@ def test_side_business_limit_counts_weeks_in_all(run_full, end, status):
         assert d("2025-07-02") not in unpaid_days(report)  # the business ended on 07-01
     else:
         assert result.detail["used"] == 78
+
+
+# QU-4 (ff:725 "20 til 962 timer"): the a-kasse decides a quarantine of 20 to 962 hours; a timeline with 19 is refused
+def test_a_quarantine_for_wrong_information_under_20_hours_is_refused_where_it_stands():
+    from frist.errors import TimelineError
+    document = {"person": {"birth_date": "1985-06-15", "benefit": "dagpenge", "akasse": "FF"},
+                "events": [REG, {"type": "wrong_information", "date": "2024-03-20", "quarantine_hours": 19}]}
+    with pytest.raises(TimelineError, match="`19` is less than the smallest value allowed, 20") as caught:
+        frist.check(document, rules=ROOT / "rules.yaml", as_of="2024-03-31")
+    assert "declares the field's `min`" in caught.value.format()

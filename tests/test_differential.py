@@ -120,7 +120,7 @@ def _hours(low: int, high: int, most: float = 744):
     the rule book compares against, up to the field's declared ``max`` (``most``)."""
     return st.one_of(st.integers(low * 4, high * 4).map(lambda x: x / 4),
                      st.integers(low * 10, high * 10).map(lambda x: x / 10),
-                     st.sampled_from([h for h in (7.4, 29.6, 37, 148, 185, 300, 301) if h <= most]))
+                     st.sampled_from([h for h in (7.4, 29.6, 37, 148, 185, 300, 301) if low <= h <= most]))
 
 
 @st.composite
@@ -140,7 +140,10 @@ def local_timelines(draw):
               "akasse": draw(st.sampled_from(["FAK", "AKA", "FF", "other"])),
               "insurance": draw(st.sampled_from(["fulltime", "parttime"])),
               "education": draw(st.sampled_from(["none", "vocational", "short_higher", "long_higher"])),
-              "graduate": graduate}
+              "graduate": graduate,
+              "provider_for_children": draw(st.booleans())}
+    if person["insurance"] == "parttime":  # the minimum payment is 1/5 of these
+        person["former_weekly_hours"] = draw(st.sampled_from([15, 20, 25, 29.5, 30]))
     if calm:
         as_of = reg + dt.timedelta(days=draw(st.integers(300, 900)))
     else:
@@ -186,7 +189,8 @@ def local_timelines(draw):
     for week in range(last // 7 + 1):
         for _ in range(draw(st.integers(max(0, density - 1), density + 1))):
             events.append({"type": "application", "date": shifted(reg, 7 * week, 7 * week + 6),
-                           "fulltime": draw(st.integers(0, 3)) > 0, "posted": draw(st.booleans())})
+                           "fulltime": draw(st.integers(0, 3)) > 0, "posted": draw(st.booleans()),
+                           "own_field": draw(st.integers(0, 3)) > 0, "uploaded": draw(st.booleans())})
     if reg.year < 2020 and not calm and draw(st.integers(0, 3)):
         check = reg
         while check <= as_of:
@@ -198,26 +202,30 @@ def local_timelines(draw):
                                  kind=draw(st.sampled_from(["cv", "job", "availability", "joint"])),
                                  mode=draw(st.sampled_from(["in_person", "phone", "video"])),
                                  outcome=draw(st.sampled_from(["held", "held", "no_show", "cancelled_sick",
-                                                               "cancelled_other"]))),
+                                                               "cancelled_lawful", "cancelled_other"]))),
         "booking_requested": lambda: due(point("booking_requested", by=draw(st.sampled_from(["akasse", "jobcenter"])))),
         "meeting_booked": lambda: point("meeting_booked"),
         "contact": lambda: point("contact"),
         "cv_approved": lambda: point("cv_approved"),
         "cv_rejected": lambda: point("cv_rejected"),
-        "offer": lambda: point("offer", kind=draw(st.sampled_from(["internship", "wage_subsidy", "education", "other"])),
+        "offer": lambda: point("offer", kind=draw(st.sampled_from(["internship", "wage_subsidy", "education",
+                                                                   "utility_job", "job_rotation", "other"])),
                                weeks=draw(st.integers(1, 30))),
         "sick": lambda: dated(dated(period("sick", 35), "start", -1, 3, "reported_on"), "end", 0, 3,
                               "well_reported_on"),
         "holiday": lambda: dated(period("holiday", 20), "start", -45, 0, "notified_on", "dagpenge_applied_on"),
         "exempt": lambda: period("exempt", 50, reason=draw(st.sampled_from(["job_soon", "leave_soon",
-                                                                            "retirement_soon", "activation"]))),
+                                                                            "retirement_soon", "activation",
+                                                                            "education_lift"]))),
         "abroad": lambda: dated(period("abroad", 100, purpose=draw(st.sampled_from(["job_search", "job_interview",
                                                                                     "other"]))),
-                                "start", -30, 0, "applied_on", "notified_on"),
+                                "start", -30, 0, "applied_on", "notified_on", "approved_on"),
         "wage_work": lambda: point("wage_work", hours=draw(_hours(0, 200))),
         "work_week": lambda: [dict(e, date=shifted(dt.date.fromisoformat(e["date"]), 0, 6))
                               for e in [point("wage_work", hours=draw(_hours(0, 12))) for _ in range(4)]],
-        "voluntary_work": lambda: point("voluntary_work", hours=draw(_hours(0, 20, most=168))),
+        "voluntary_work": lambda: point("voluntary_work", hours=draw(_hours(0, 20, most=168)),
+                                        approved=draw(st.booleans())),
+        "excess_hours": lambda: {"type": "excess_hours", "date": shifted(reg, 0, 3), "hours": draw(_hours(0, 250))},
         "self_inflicted": lambda: point("self_inflicted", valid_reason=draw(st.booleans()), what=draw(st.sampled_from(
             ["quit", "short_notice", "refused_job", "refused_plan", "refused_offer"]))),
         "wrong_information": lambda: point("wrong_information", quarantine_hours=draw(_hours(20, 100))),
@@ -228,7 +236,7 @@ def local_timelines(draw):
         "akasse_joined": lambda: {"type": "akasse_joined", "date": shifted(reg, -50, 10)},
         "joint_declined": lambda: point("joint_declined"),
         "amy_started": lambda: point("amy_started"),
-        "job_education": lambda: period("job_education", 60),
+        "job_education": lambda: period("job_education", 60, excess_offer=draw(st.booleans())),
         "guidance_course": lambda: period("guidance_course", 60),
         "internship": lambda: period("internship", 80),
         "wage_subsidy": lambda: period("wage_subsidy", 160, sector=draw(st.sampled_from(["private", "public"]))),

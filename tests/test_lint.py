@@ -87,7 +87,7 @@ def test_json_findings(capsys):
 
 def test_an_overlap_in_the_shipped_rule_book_is_found(tmp_path):
     text = (ROOT / "rules.yaml").read_text("utf-8")
-    old = "applies: benefit is dagpenge and akasse is AKA\n    duty: \"at least 6 application"
+    old = "applies: benefit is dagpenge and akasse is AKA\n    valid: {from: 2017-07-01, until: 2020-01-01, on: instance}\n    duty: >\n      at least 6 application"
     path = tmp_path / "rules.yaml"
     path.write_text(text.replace(old, old.replace("akasse is AKA", "akasse in [AKA, FAK]")), "utf-8")
     findings = [f for f in lint(load(path)) if f.severity == "error"]
@@ -139,3 +139,23 @@ def test_the_shipped_rule_book_has_no_condition_on_numbers_that_never_holds():
     pytest.importorskip("z3")
     # e.g. `supplementary-dagpenge-limit`'s `hours > 30` is decided by z3 and is satisfiable both ways
     assert [f.code for f in lint(load(ROOT / "rules.yaml")) if f.code in ("never-met", "never-broken")] == ["never-met"]
+
+
+def test_a_rule_settling_a_disagreement_of_the_sources_without_a_reading_is_found(tmp_path):
+    # CV-3 is marked `conflict` in the catalog; cv-job-goals-ff encodes it, and without its `reading` lint says so
+    text = (ROOT / "rules.yaml").read_text("utf-8")
+    start = text.index("  - id: cv-job-goals-ff\n")
+    at = text.index("    reading:\n", start)
+    end = text.index("\n  - id: ", at)
+    path = tmp_path / "rules.yaml"
+    path.write_text(text[:at] + text[end + 1:], "utf-8")
+    (tmp_path / "catalog.yaml").write_text((ROOT / "catalog.yaml").read_text("utf-8"), "utf-8")
+    findings = [f for f in lint(load(path)) if f.code == "reading"]
+    assert [(f.severity, f.rules) for f in findings] == [("warning", ("cv-job-goals-ff",))]
+    assert "encodes CV-3, on which the sources disagree (at least one job goal (overview) against two job titles " \
+           "(ff-pjece))" in findings[0].message
+    assert findings[0].hint.startswith("add `reading:`")
+
+
+def test_the_shipped_rule_book_states_a_reading_wherever_the_sources_disagree():
+    assert [f for f in lint(load(ROOT / "rules.yaml")) if f.code == "reading"] == []

@@ -53,6 +53,7 @@ class RuleInfo:
     family: str | None = None
     settle: str | None = None  # "fixpoint": the rule reads what it changes (see frist.order)
     kind: str = "duty"  # duty | effect (a legal effect)
+    reading: dict | None = None  # where the sources disagree: the reading the rule applies ({da, en})
 
 
 @dataclass(slots=True)
@@ -97,6 +98,7 @@ class Claim:
     reason: str
     action: dict  # the result's action, completed when the days are placed
     lapsed: Date | None = None  # a quarantine: the day it lapses (if it does by the check date)
+    skip: tuple = ()  # period event types on whose days the claim takes nothing
 
 
 class Context:
@@ -159,6 +161,16 @@ class Context:
         i = 0 if lo is None else bisect.bisect_left(dates, lo)
         return events[i] if i < len(dates) and (hi is None or dates[i] <= hi) else None
 
+    def first_other(self, etype, lo, hi, pred, skip):
+        """The first event of ``etype`` (matching ``pred``) dated in [lo, hi] that is not ``skip``."""
+        events, dates = self.matching(etype, pred)
+        i = 0 if lo is None else bisect.bisect_left(dates, lo)
+        while i < len(dates) and (hi is None or dates[i] <= hi):
+            if events[i] is not skip:
+                return events[i]
+            i += 1
+        return None
+
     def accumulation(self, etype: str, pred, within, amount, kind: str, op: str) -> "Accumulation":
         """The :class:`Accumulation` of the events of ``etype`` matching ``pred``, made once."""
         events, _ = self.matching(etype, pred)
@@ -207,6 +219,14 @@ class Context:
         return chosen
 
     def amount(self, spec, at: Date):
+        if isinstance(spec, tuple) and spec[0] == "*":  # a share of a person fact
+            share = self.amount(spec[1], at)
+            fact = self.person.get(spec[2])
+            if fact is None:
+                raise EvaluationError(Diagnostic(
+                    f"the person fact `{spec[2]}` is needed to check this rule", _location(self.rule),
+                    hint=f"give `{spec[2]}` in the timeline's `person`", rule=self.rule.id if self.rule else None))
+            return round(share * fact, 9)
         if isinstance(spec, tuple):
             return self.param(spec[1], at)
         return spec
@@ -423,6 +443,8 @@ def during(ctx: Context, anchor: Event, etype: str, pred, by_anchor: bool = Fals
     """Exception test: the anchor's day falls inside a period event of ``etype`` (matching ``pred``).
     A predicate that compares with the anchor (``by_anchor``) is asked of each period covering
     the day, found backwards from the last to start on or before it while one can still reach it."""
+    if etype in ctx.book["states"]:  # ``during registered``: the state holds on the anchor's day
+        return ctx.in_state(etype, anchor.date)
     if not by_anchor:
         return ctx.covered(etype, pred, anchor.date)
     events, starts = ctx.matching(etype, None)
@@ -459,7 +481,8 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
     """Deadline, window, before and by-date duties: one instance per anchor event.
 
     ``anchor`` is ``(type, field, first, pred)``; ``target`` is ``("event", type,
-    pred)`` or ``("field", name)`` (a date field of the anchor itself).
+    pred)``, ``("later", type, pred)`` (not the first such event on or after the anchor) or
+    ``("field", name)`` (a date field of the anchor itself).
     """
     etype, fieldname, first, pred = anchor
     found = False
@@ -496,13 +519,14 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
                 else:
                     late = value
         elif before or lo is not None:  # the window has opened
-            _, ttype, tpred = target
-            hit = ctx.first_between(ttype, lo, hi, tpred)
+            kind, ttype, tpred = target
+            skip = ctx.first_between(ttype, a.date, None, tpred) if kind == "later" else None
+            hit = ctx.first_other(ttype, lo, hi, tpred, skip)
             if hit is not None:
                 result.status = FULFILLED
                 result.fulfilled_by.append(hit)
             elif hi is not None:
-                after = ctx.first_between(ttype, hi + ONE_DAY, None, tpred)
+                after = ctx.first_other(ttype, hi + ONE_DAY, None, tpred, skip)
                 late = after.date if after else None
         if result.status != FULFILLED:
             _judge(ctx, result, hi, late, a.date, effect, a.end)
@@ -742,6 +766,9 @@ def place_claims(ctx: Context, losses=()) -> None:
     for claim in sorted(ctx.claims, key=lambda c: c.start):  # stable: ties in the order made
         days, i = [], next_free(bisect.bisect_left(free, claim.start))
         while len(days) < claim.needed and i < len(free) and free[i] <= claim.limit:
+            if any(ctx.covered(etype, None, free[i]) for etype in claim.skip):
+                i = next_free(i + 1)  # a day the claim may not take stays free for the others
+                continue
             days.append(free[i])
             taken[i] = i + 1
             i = next_free(i + 1)
@@ -762,7 +789,7 @@ def _fill_action(ctx: Context, claim: Claim, days: list) -> None:
     action = claim.action
     action.update({"from": days[0].isoformat() if days else None,
                    "to": days[-1].isoformat() if days else None, "days": [d.isoformat() for d in days]})
-    if claim.kind == "quarantine":
+    if claim.kind == "quarantine" or "served_days" in action:
         action["served_days"] = len(days)
         action.pop("lapsed_on", None)
         if claim.lapsed is not None and len(days) < claim.needed and claim.lapsed <= ctx.as_of:
@@ -811,6 +838,11 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
             if monday > ctx.as_of:
                 break
             if not covers(ctx, rule, applies, monday):
+                if block:  # the rule stopped applying before the block was complete: said, not dropped
+                    ctx.add(Result(rule, f"weeks from {_iso_week(block[0])}", NOT_APPLICABLE,
+                                   (block[0], block[-1] + ONE_DAY * 6), weeks=(_iso_week(block[0]), _iso_week(block[-1])),
+                                   reason="the rule stopped applying before the period was complete"))
+                    block = []
                 monday += ONE_DAY * 7
                 continue
             any_week = True
@@ -845,6 +877,17 @@ def _iso_week(monday: Date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def share_start(ctx, since, day):
+    """The first day of a dated share (``from D [of CLOCK] after A``) for a block beginning on ``day``:
+    D after the first such A (``first A``) or after the latest A on or before the day; None while the
+    clock has not run that long, or when there is no such A."""
+    spec, clock, (etype, _, first, pred) = since
+    anchors = [a for a in anchor_events(ctx, etype, first, pred) if first or a.date <= day]
+    if not anchors:
+        return None
+    return ctx.offset(anchors[0 if first else -1].date, spec, clock)
+
+
 def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete, op="ge"):
     lo, hi = block[0], block[-1] + ONE_DAY * 6
     name = f"week {_iso_week(lo)}" if len(block) == 1 and complete else f"weeks {_iso_week(lo)}..{_iso_week(block[-1])}"
@@ -853,7 +896,11 @@ def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete
     result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)},
                     weeks=(_iso_week(lo), _iso_week(block[-1])))
     short = []
-    for share_count, share_pred, share_text in shares:
+    for share_count, share_pred, share_text, since in shares:
+        if since is not None:
+            start = share_start(ctx, since, lo)
+            if start is None or lo < start:
+                continue  # the share applies to the blocks that begin on or after its day
         share_need = ctx.amount(share_count, lo)
         got = sum(1 for e in hits if share_pred(ctx, e))
         result.detail[share_text] = {"required": share_need, "counted": got}
@@ -968,6 +1015,8 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
             continue
         found = True
         result = anchored(rule, anchor, PENDING, None, None)
+        if event is not None:  # judged on the event's day (README: due on the event's date)
+            result.window, result.deadline = (event.date, event.end or event.date), event.date
         reason = waived_by(ctx, anchor, exceptions)
         if reason is not None:
             result.status, result.reason = WAIVED, reason
@@ -1025,13 +1074,28 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
                                 f"day without dagpenge (`{rule.id}`)", action))
         result.actions.append(action)
         return
-    if kind == "quarantine":
+    if kind in ("quarantine", "hours_off"):
         spec = effect[1]
         if isinstance(spec, tuple) and spec[0] == "field":  # hours the anchoring event carries
             hours = (anchor_event.get(spec[1]) if anchor_event is not None else None) or 0
         else:
             hours = ctx.amount(spec, day)
         per_day = ctx.param("hours_per_day", day)
+        if kind == "hours_off":  # whole days the hours cover; the rest is deducted from a day still paid
+            if effect[3] is not None:
+                hours = min(hours, ctx.amount(effect[3], day))
+            needed = math.floor(hours / per_day + 1e-9)
+            limit, lapsed = ctx.as_of, None
+            if effect[2] is not None:
+                lapsed = _lapse(ctx, effect[2], anchor_date, day)
+                if lapsed is not None:
+                    limit = min(limit, lapsed - ONE_DAY)
+            action = {"action": "no dagpenge", "hours": hours, "needed_days": needed, "served_days": 0,
+                      "part_day_hours": round(hours - needed * per_day, 9), "from": None, "to": None, "days": []}
+            ctx.claims.append(Claim("days_off", day, needed, limit, rule.id, f"{hours} hours taken (`{rule.id}`)",
+                                    action, lapsed, effect[4]))
+            result.actions.append(action)
+            return
         needed = math.ceil(hours / per_day - 1e-9)
         limit, lapsed = ctx.as_of, None
         if effect[2] is not None:
@@ -1097,6 +1161,8 @@ def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None =
         return min(known) if known else None
     if kind == "end":
         return anchor_end
+    if kind == "open":  # ``during S from ... onwards``: every later day of S
+        return None
     if kind == "offset":  # DURATION after the latest such event on or before the start
         _, spec, etype = until
         event = ctx.last_before(etype, start) or ctx.first_between(etype, start, None)
@@ -1201,6 +1267,63 @@ def never(ctx, rule, *, target, applies=None, exceptions=(), effect=None):
             not_applicable(ctx, rule, "the person is not covered (see `applies`)")
         else:
             ctx.add(Result(rule, f"no {ttype} up to {ctx.as_of.isoformat()}", FULFILLED))
+
+
+def each_ends(ctx, rule, *, target, offset, clock, anchor, applies=None, exceptions=(), effect=None, which="ends"):
+    """``each P ends within D [of CLOCK] after [first] A``: every P has ended by D after A (the first A,
+    or the latest on or before P's start); one that runs on is broken from the day after the deadline."""
+    _, ttype, tpred = target
+    atype, _, first, apred = anchor
+    anchors = anchor_events(ctx, atype, first, apred)
+    found = False
+    events = [e for e in ctx.events(ttype) if tpred is None or tpred(ctx, e)]
+    for e in events:
+        if not covers(ctx, rule, applies, e.date):
+            continue
+        base = anchors[0] if first and anchors else None
+        if not first:
+            before = [a for a in anchors if a.date <= e.date]
+            base = before[-1] if before else None
+        if base is None:
+            continue
+        found = True
+        deadline = ctx.offset(base.date, offset, clock)
+        end = e.end or e.date
+        if which == "starts":  # the day from which such a period may start
+            result = anchored(rule, e, PENDING, (deadline, None))
+            reason = waived_by(ctx, e, exceptions)
+            if reason is not None:
+                result.status, result.reason = WAIVED, reason
+            elif deadline is not None and e.date >= deadline:
+                result.status = FULFILLED if e.date <= ctx.as_of else PENDING
+                result.fulfilled_by.append(e)
+            elif e.date > ctx.as_of:
+                result.reason = "not yet started"
+            else:
+                result.status, result.violated_since = VIOLATED, e.date
+                result.fulfilled_by.append(e)
+                if effect is not None:
+                    apply_effect(ctx, result, effect, e.date, None, violation=e.date, anchor_end=e.end)
+            ctx.add(result)
+            continue
+        result = anchored(rule, e, PENDING, (e.date, deadline), deadline)
+        reason = waived_by(ctx, e, exceptions)
+        if reason is not None:
+            result.status, result.reason = WAIVED, reason
+        elif deadline is None:
+            result.reason = "the clock has not yet run out"
+        elif end <= deadline:
+            result.status = FULFILLED if end <= ctx.as_of else PENDING
+            result.fulfilled_by.append(e)
+        elif ctx.as_of > deadline:
+            violation = max(deadline + ONE_DAY, e.date)
+            result.status, result.violated_since = VIOLATED, violation
+            result.fulfilled_by.append(e)
+            if effect is not None:
+                apply_effect(ctx, result, effect, e.date, None, violation=violation, anchor_end=e.end)
+        ctx.add(result)
+    if not found:
+        not_applicable(ctx, rule, _why_not(ctx, rule, events, applies))
 
 
 def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effect=None, op="le"):

@@ -104,6 +104,10 @@ def _convert(value, spec: dict, where: str, span: Span | None, errors: Collector
         if value < 0:
             errors.add(f"{where}: must not be negative", span, hint="write 0 or more")
             return None
+        if value < spec.get("min", 0):
+            errors.add(f"{where}: {_shown(value)} is less than the smallest value allowed, {spec['min']}", span,
+                       hint="the rule book's vocabulary declares the field's `min`")
+            return None
         largest = spec.get("max", DEFAULT_MAX)
         if value > largest:
             errors.add(f"{where}: {_shown(value)} is more than the largest value allowed, {largest}", span,
