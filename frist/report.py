@@ -139,7 +139,8 @@ def _explanations(results, sources) -> list:
             lines.append(f"  Reading: {' '.join(rule.reading['en'].split())}")
     applied = {}
     for r in results:
-        if r.rule.reading and r.rule.id not in seen and r.status != engine.NOT_APPLICABLE:
+        nothing = r.status == engine.NOT_APPLICABLE or (r.status == engine.NOT_IN_FORCE and r.anchor is None)
+        if r.rule.reading and r.rule.id not in seen and not nothing:  # the rule judged something
             applied.setdefault(r.rule.id, r.rule.reading)
     for rid, reading in applied.items():
         lines += ["", f"{rid} — reading applied: {' '.join(reading['en'].split())}"]

@@ -285,6 +285,7 @@ CALENDAR_DEPENDENT = {
     "first-meeting-in-person-2023": "valid 2023-03-22..2024-01-01 (registration)",
     "first-meeting-in-person-cash-benefit": "in force for registrations from 2023-03-22 (valid)",
     "cv-meeting-in-person": "valid until 2024-01-01 (registration)",
+    "cv-contact-details": "valid 2017-07-01..2020-01-01 (the period aka-guide describes)",
     "cv-on-jobnet": "$cv_deadline has dated versions (2 weeks, 3 weeks from 2024)",
     "cv-approval": "$cv_deadline has dated versions (2 weeks, 3 weeks from 2024)",
     "job-applications-aka": "valid 2017-07-01..2020-01-01 (the period aka-guide describes); 3 and 6 months",
