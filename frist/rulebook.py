@@ -607,24 +607,14 @@ class _Checker:
             self.match(node.target, derived_ok=False)
             return node.target.event
         if isinstance(node, ast.EachEnds):
-            spec = self.event(node.target.event, node.target.span)
-            if spec is not None:
-                if spec["kind"] != "period":
-                    self.err(f"`{node.target.event}` is a point event; only periods end", node.target.span)
-                if node.target.where is not None:
-                    self.cond(node.target.where, spec)
+            self.period_target(node.target, "only periods end")
             self.duration(node.offset)
             if node.clock is not None and node.clock not in self.clocks:
                 self.err(f"unknown clock `{node.clock}`", node.span, did_you_mean(node.clock, self.clocks))
             self.anchor(node.anchor)
             return node.target.event
         if isinstance(node, ast.EachLasts):
-            spec = self.event(node.target.event, node.target.span)
-            if spec is not None:
-                if spec["kind"] != "period":
-                    self.err(f"`{node.target.event}` is a point event; only periods last", node.target.span)
-                if node.target.where is not None:
-                    self.cond(node.target.where, spec)
+            self.period_target(node.target, "only periods last")
             self.duration(node.at_most)
             return node.target.event
         if isinstance(node, ast.CountBudget):
@@ -641,6 +631,15 @@ class _Checker:
             self.cond(node.condition, self.events.get(node.target.event))
             return self.anchor(node.anchor)
         raise AssertionError(node)
+
+    def period_target(self, target: ast.Match, why: str):
+        """A duty's target that must be a period event type (and its `where`)."""
+        spec = self.event(target.event, target.span)
+        if spec is not None:
+            if spec["kind"] != "period":
+                self.err(f"`{target.event}` is a point event; {why}", target.span)
+            if target.where is not None:
+                self.cond(target.where, spec)
 
     def hours_field(self, target: ast.Match, span):
         spec = self.events.get(target.event)

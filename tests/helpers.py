@@ -102,5 +102,18 @@ def result_problems(report, items) -> list:
     return problems
 
 
+def payability(report) -> dict:
+    """Each day of the report's benefit periods, and whether dagpenge are payable on it."""
+    import datetime as dt
+
+    out = {}
+    for period in report.benefit["periods"]:
+        day = dt.date.fromisoformat(str(period["from"]))
+        while day <= dt.date.fromisoformat(str(period["to"])):
+            out[day] = period["payable"]
+            day += dt.timedelta(days=1)
+    return out
+
+
 def _iso(value):
     return None if value is None else value.isoformat()

@@ -17,7 +17,7 @@ import pytest
 import frist
 from frist.source import read_file
 
-from helpers import result_problems
+from helpers import payability, result_problems
 
 FILES = sorted((Path(__file__).resolve().parent / "boundaries").glob("*.yaml"))
 
@@ -38,12 +38,7 @@ def test_boundary_case(module, path, case):
     timeline = {"name": case["name"], "person": case["person"], "events": case["events"]}
     report = frist.check(timeline, rules=module, as_of=case["as_of"])
     problems = result_problems(report, case.get("results", []))
-    payable = {}
-    for period in report.benefit["periods"]:
-        day = _day(period["from"])
-        while day <= _day(period["to"]):
-            payable[day] = period["payable"]
-            day += dt.timedelta(days=1)
+    payable = payability(report)
     for span in case.get("days", []):
         day = _day(span["from"])
         while day <= _day(span["to"]):

@@ -25,7 +25,7 @@ import frist
 from frist import ast, order
 
 from conftest import RULES
-from helpers import expected_report, result_problems
+from helpers import expected_report, payability, result_problems
 from test_properties import _bind_module, _module, cases, examples  # noqa: F401 - the fixture binds the rule book
 
 SCENARIOS = Path(__file__).resolve().parent / "consequences"
@@ -43,7 +43,7 @@ def test_scenario(module, expected_path):
     if expected.get("violations") == "none" and report.violations():
         problems.append("violations, expected none: " + ", ".join(f"{r.rule.id} {r.instance}"
                                                                    for r in report.violations()))
-    payable = _payability(report)
+    payable = payability(report)
     for span in expected.get("days", []):
         day = _day(span["from"])
         while day <= _day(span["to"]):
@@ -52,16 +52,6 @@ def test_scenario(module, expected_path):
                                 f"({span.get('why', '')})")
             day += dt.timedelta(days=1)
     assert not problems, "\n".join(problems)
-
-
-def _payability(report) -> dict:
-    out = {}
-    for period in report.benefit["periods"]:
-        day = _day(period["from"])
-        while day <= _day(period["to"]):
-            out[day] = period["payable"]
-            day += dt.timedelta(days=1)
-    return out
 
 
 def test_every_scenario_has_its_expected_report():
