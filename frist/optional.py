@@ -24,6 +24,8 @@ EXTRAS = {  # the extra that holds each optional package, as pyproject.toml decl
     "distributed": "batch",
     "tqdm": "batch",
     "z3": "lint",
+    "numpy": "columnar",
+    "numba": "columnar",
 }
 
 
