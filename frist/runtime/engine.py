@@ -877,15 +877,24 @@ def _iso_week(monday: Date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def anchor_on(ctx, anchor, day):
+    """The anchor a day is measured from: the first such event (``first A``), or the latest on or
+    before the day; None when there is none."""
+    etype, _, first, pred = anchor
+    events, dates = ctx.matching(etype, pred)
+    if first:
+        return events[0] if events else None
+    i = bisect.bisect_right(dates, day)
+    return events[i - 1] if i else None
+
+
 def share_start(ctx, since, day):
     """The first day of a dated share (``from D [of CLOCK] after A``) for a block beginning on ``day``:
-    D after the first such A (``first A``) or after the latest A on or before the day; None while the
-    clock has not run that long, or when there is no such A."""
-    spec, clock, (etype, _, first, pred) = since
-    anchors = [a for a in anchor_events(ctx, etype, first, pred) if first or a.date <= day]
-    if not anchors:
-        return None
-    return ctx.offset(anchors[0 if first else -1].date, spec, clock)
+    D after the anchor (:func:`anchor_on`); None while the clock has not run that long, or when there
+    is no such A."""
+    spec, clock, anchor = since
+    base = anchor_on(ctx, anchor, day)
+    return None if base is None else ctx.offset(base.date, spec, clock)
 
 
 def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete, op="ge"):
@@ -1081,15 +1090,15 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
         else:
             hours = ctx.amount(spec, day)
         per_day = ctx.param("hours_per_day", day)
+        limit, lapsed = ctx.as_of, None
+        if effect[2] is not None:
+            lapsed = _lapse(ctx, effect[2], anchor_date, day)
+            if lapsed is not None:
+                limit = min(limit, lapsed - ONE_DAY)
         if kind == "hours_off":  # whole days the hours cover; the rest is deducted from a day still paid
             if effect[3] is not None:
                 hours = min(hours, ctx.amount(effect[3], day))
             needed = math.floor(hours / per_day + 1e-9)
-            limit, lapsed = ctx.as_of, None
-            if effect[2] is not None:
-                lapsed = _lapse(ctx, effect[2], anchor_date, day)
-                if lapsed is not None:
-                    limit = min(limit, lapsed - ONE_DAY)
             action = {"action": "no dagpenge", "hours": hours, "needed_days": needed, "served_days": 0,
                       "part_day_hours": round(hours - needed * per_day, 9), "from": None, "to": None, "days": []}
             ctx.claims.append(Claim("days_off", day, needed, limit, rule.id, f"{hours} hours taken (`{rule.id}`)",
@@ -1097,11 +1106,6 @@ def apply_effect(ctx, result, effect, anchor_date, late, violation=None, anchor_
             result.actions.append(action)
             return
         needed = math.ceil(hours / per_day - 1e-9)
-        limit, lapsed = ctx.as_of, None
-        if effect[2] is not None:
-            lapsed = _lapse(ctx, effect[2], anchor_date, day)
-            if lapsed is not None:
-                limit = min(limit, lapsed - ONE_DAY)
         ctx.emit(rule.emits or "quarantine", day, rule.id, anchor_event.type if anchor_event is not None else None)
         action = {"action": "quarantine", "hours": hours, "needed_days": needed, "served_days": 0,
                   "from": None, "to": None, "days": []}
@@ -1273,17 +1277,12 @@ def each_ends(ctx, rule, *, target, offset, clock, anchor, applies=None, excepti
     """``each P ends within D [of CLOCK] after [first] A``: every P has ended by D after A (the first A,
     or the latest on or before P's start); one that runs on is broken from the day after the deadline."""
     _, ttype, tpred = target
-    atype, _, first, apred = anchor
-    anchors = anchor_events(ctx, atype, first, apred)
     found = False
     events = [e for e in ctx.events(ttype) if tpred is None or tpred(ctx, e)]
     for e in events:
         if not covers(ctx, rule, applies, e.date):
             continue
-        base = anchors[0] if first and anchors else None
-        if not first:
-            before = [a for a in anchors if a.date <= e.date]
-            base = before[-1] if before else None
+        base = anchor_on(ctx, anchor, e.date)
         if base is None:
             continue
         found = True
