@@ -30,6 +30,9 @@ NA = np.int32(-(2 ** 31))  # no date
 REFUSE, DOWN, UP = 0, 1, 2
 ROUNDING_CODES = {"refuse": REFUSE, "down": DOWN, "up": UP}
 DAY, WEEK, MONTH, YEAR, BUSINESS_DAY = 0, 1, 2, 3, 4
+# int64 values, not Python literals, in compiled code (see frist.columnar.kernel)
+REFUSE, DOWN, UP = np.int64(REFUSE), np.int64(DOWN), np.int64(UP)
+DAY, WEEK, MONTH, YEAR, BUSINESS_DAY = (np.int64(u) for u in (DAY, WEEK, MONTH, YEAR, BUSINESS_DAY))
 UNIT_CODES = {"day": DAY, "week": WEEK, "month": MONTH, "year": YEAR, "business_day": BUSINESS_DAY}
 # the holiday table covers every day a rule can reach: frist's dates +/- 100 years (frist.dates)
 TABLE_FIRST, TABLE_LAST = _dt.date(1799, 1, 1), _dt.date(2300, 12, 31)
