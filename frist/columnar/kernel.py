@@ -22,7 +22,10 @@ from .cdates import NA as _NA32, AMBIGUOUS as _AMB32
 
 np = require("numpy", "the columnar engine")
 numba = require("numba", "the columnar engine")
-njit = numba.njit(cache=True, nogil=True)
+# Without numba's reference counting: nothing here allocates (the working arrays are in ``S``), and
+# counting the references of every array of the three bundles on every call would cost more than
+# most of these functions do; without it, LLVM inlines the small ones.
+njit = numba.njit(cache=True, nogil=True, _nrt=False)
 
 NA = np.int64(_NA32)
 AMBIGUOUS = np.int64(_AMB32)
@@ -286,7 +289,7 @@ def age_at(G, E, S, t, day):
 @njit
 def pred(G, E, S, q, t, i, day):
     """Predicate ``q`` on event ``i`` of type ``t`` (``t`` < 0: on ``day``, for person conditions)."""
-    stack = np.empty(16, np.float64)
+    stack = S.PS
     sp = 0
     at = day if t < 0 else ev_date(G, E, S, t, i)
     for pc in range(G.V[G.o1[8] + q], G.V[G.o1[8] + q + 1]):
@@ -522,7 +525,8 @@ def spells(G, E, S, s):
         sanctioned = G.I[G.o2[6] + s, 3] == 1
         ns = S.n[N_SANCTIONS] if sanctioned else 0
         # the sanctions, sorted (few): merged as ends with the ends of the timeline
-        order = np.sort(S.sn[:ns])
+        _sort_sanctions(S, ns)
+        order = S.SN2
         isn = 0
         open_at = NA
         while ia < na or ib < nb or isn < ns:
@@ -567,6 +571,19 @@ def spells(G, E, S, s):
                 S.n[N_OVERFLOW] = 1
     S.Z[S.oz[6] + s] = k
     S.Z[S.oz[7] + s] = 1
+
+
+@njit
+def _sort_sanctions(S, ns):
+    """The sanction days in order into ``S.SN2`` (few: an insertion sort)."""
+    out = S.SN2
+    for k in range(ns):
+        day = S.sn[k]
+        j = k
+        while j > 0 and out[j - 1] > day:
+            out[j] = out[j - 1]
+            j -= 1
+        out[j] = day
 
 
 @njit
@@ -788,33 +805,34 @@ def during(G, E, S, test, t, i):
 @njit
 def exception_holds(G, E, S, q, t, i):
     """An exception (a predicate on the anchor: and / or / not of tests)."""
-    stack = np.empty(16, np.bool_)
+    stack = S.ES
     sp = 0
     for pc in range(G.V[G.o1[8] + q], G.V[G.o1[8] + q + 1]):
         op, arg = G.I[G.o2[8] + pc, 0], G.I[G.o2[8] + pc, 1]
         if op == OP_TEST:
             kind = G.I[G.o2[5] + arg, 0]
             if kind == TEST_OCCURS:
-                stack[sp] = occurs(G, E, S, arg, t, i)
+                held = occurs(G, E, S, arg, t, i)
             elif kind == TEST_DURING:
-                stack[sp] = during(G, E, S, arg, t, i)
+                held = during(G, E, S, arg, t, i)
             else:  # lasts at most
                 end = ev_last(G, E, S, t, i)
-                stack[sp] = end <= shift(G, S, ev_date(G, E, S, t, i), G.I[G.o2[5] + arg, 1], I1) - 1
+                held = end <= shift(G, S, ev_date(G, E, S, t, i), G.I[G.o2[5] + arg, 1], I1) - 1
+            stack[sp] = 1.0 if held else 0.0
             sp += 1
         elif op == OP_NOT:
-            stack[sp - 1] = not stack[sp - 1]
+            stack[sp - 1] = 1.0 - stack[sp - 1]
         else:  # and / or of the last ``arg``
-            result = op == OP_AND
+            result = 1.0 if op == OP_AND else 0.0
             for _ in range(arg):
                 sp -= 1
-                if op == OP_AND and not stack[sp]:
-                    result = False
-                if op == OP_OR and stack[sp]:
-                    result = True
+                if op == OP_AND and stack[sp] == 0.0:
+                    result = 0.0
+                if op == OP_OR and stack[sp] != 0.0:
+                    result = 1.0
             stack[sp] = result
             sp += 1
-    return stack[0]
+    return stack[0] != 0.0
 
 
 @njit
@@ -1035,16 +1053,22 @@ def judge(G, E, S, r, k, hi, late, anchor_date, anchor_end):
 
 # ============================================================================ evaluators
 @njit
-def _anchor_list(G, E, S, r):
-    """The rule's anchor events (``anchor_events``), copied: a derived event may change the list."""
+def _anchor_list(G, E, S, r, out):
+    """The rule's anchor events (``anchor_events``) copied into ``out`` (a derived event may change the
+    matching list while they are judged); their number."""
     slot, n = anchors(G, E, S, G.I[G.o2[0] + r, R_ATYPE], G.I[G.o2[0] + r, R_AFIRST], G.I[G.o2[0] + r, R_APRED])
-    return S.M[slot, :n, 0].copy()
+    for j in range(n):
+        out[j] = S.M[slot, j, 0]
+    return n
 
 
 @njit
-def _event_list(G, E, S, t, q):
+def _event_list(G, E, S, t, q, out):
     slot = _matching(G, E, S, t, q)
-    return S.M[slot, :S.Z[S.oz[8] + slot], 0].copy()
+    n = S.Z[S.oz[8] + slot]
+    for j in range(n):
+        out[j] = S.M[slot, j, 0]
+    return n
 
 
 @njit
@@ -1054,7 +1078,8 @@ def window_duty(G, E, S, r):
     tk, tt, tq = G.I[G.o2[0] + r, R_TKIND], G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED]
     as_of = S.n[N_ASOF]
     found = False
-    for ai in _anchor_list(G, E, S, r):
+    for ja in range(_anchor_list(G, E, S, r, S.W1)):
+        ai = S.W1[ja]
         day = ev_date(G, E, S, at, ai)
         if af >= 0 and ev_day_field(G, E, S, at, ai, af) == NA:
             continue
@@ -1115,7 +1140,8 @@ def window_quota(G, E, S, r):
     at, lo_d, hi_d, c = G.I[G.o2[0] + r, R_ATYPE], G.I[G.o2[0] + r, R_LO], G.I[G.o2[0] + r, R_HI], G.I[G.o2[0] + r, R_CLOCK]
     tt, tq, op = G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED], G.I[G.o2[0] + r, R_OP]
     found = False
-    for ai in _anchor_list(G, E, S, r):
+    for ja in range(_anchor_list(G, E, S, r, S.W1)):
+        ai = S.W1[ja]
         day = ev_date(G, E, S, at, ai)
         if not covers(G, E, S, r, day):
             continue
@@ -1145,10 +1171,13 @@ def recurring(G, E, S, r):
     has_ladder = G.V[G.o1[12] + r + 1] > G.V[G.o1[12] + r]
     as_of = S.n[N_ASOF]
     spells(G, E, S, s)
-    starts = S.SP[s, :S.Z[S.oz[6] + s], 0].copy()
-    ends = S.SP[s, :S.Z[S.oz[6] + s], 1].copy()
+    nsp = S.Z[S.oz[6] + s]  # the spells as they were: a deregistration recomputes them
+    starts, ends = S.W2, S.W3
+    for j in range(nsp):
+        starts[j] = S.SP[s, j, 0]
+        ends[j] = S.SP[s, j, 1]
     any_spell = False
-    for j in range(starts.shape[0]):
+    for j in range(nsp):
         start, end = starts[j], ends[j]
         if start > as_of:
             break
@@ -1208,7 +1237,7 @@ def _judge_block(G, E, S, r, block, nb, complete):
         k = add_result(S, r, PENDING, NK_WEEKS, lo, block[nb - 1], I0, hi)
     need = amount(G, E, S, G.I[G.o2[0] + r, R_COUNT], lo)
     slot, i, j = range_between(G, E, S, tt, tq, lo, hi)
-    hits = np.empty(j - i, np.int64)
+    hits = S.W4
     nh = 0
     for x in range(i, j):
         week = cdates.week_start(S.M[slot, x, 1])
@@ -1248,11 +1277,16 @@ def quota(G, E, S, r):
     s, weeks = G.I[G.o2[0] + r, R_STATE], G.I[G.o2[0] + r, R_WEEKS]
     as_of = S.n[N_ASOF]
     spells(G, E, S, s)
-    starts = S.SP[s, :S.Z[S.oz[6] + s], 0].copy()
-    ends = S.SP[s, :S.Z[S.oz[6] + s], 1].copy()
-    block = np.empty(max(weeks, 1), np.int64)
+    nsp = S.Z[S.oz[6] + s]
+    starts, ends, block = S.W1, S.W2, S.W3
+    for j in range(nsp):
+        starts[j] = S.SP[s, j, 0]
+        ends[j] = S.SP[s, j, 1]
+    if weeks > block.shape[0]:
+        S.n[N_OVERFLOW] = 1
+        return
     any_week = False
-    for j in range(starts.shape[0]):
+    for j in range(nsp):
         start, end = starts[j], ends[j]
         monday = cdates.week_start(start)
         if monday < start:
@@ -1303,7 +1337,10 @@ def time_budget(G, E, S, r):
             break
         last = min(S.SP[s, j, 1], as_of) if S.SP[s, j, 1] != NA else as_of
         size += (last - cdates.week_start(S.SP[s, j, 0])) // 7 + 1
-    weeks = np.empty(max(size, 1), np.int64)
+    weeks = S.W1
+    if size > weeks.shape[0]:
+        S.n[N_OVERFLOW] = 1
+        return
     nw = 0
     for j in range(n):
         start, end = S.SP[s, j, 0], S.SP[s, j, 1]
@@ -1352,12 +1389,12 @@ def time_budget(G, E, S, r):
 def count_budget(G, E, S, r):
     tt, tq, within, op = G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED], G.I[G.o2[0] + r, R_WITHIN], G.I[G.o2[0] + r, R_OP]
     as_of = S.n[N_ASOF]
-    events = _event_list(G, E, S, tt, tq)
+    n = _event_list(G, E, S, tt, tq, S.W1)
+    events = S.W1
     if not applies(G, E, S, r, as_of):
         not_applicable(S, r)
         return
-    n = events.shape[0]
-    dates = np.empty(n, np.int64)
+    dates = S.W2
     for i in range(n):
         dates[i] = ev_date(G, E, S, tt, events[i])
     broke = False
@@ -1385,9 +1422,10 @@ def each_event(G, E, S, r):
     tt, tq, cond = G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED], G.I[G.o2[0] + r, R_COND]
     with_anchor = G.I[G.o2[0] + r, R_FIRST_AFTER] == 1
     at = G.I[G.o2[0] + r, R_ATYPE] if with_anchor else tt
-    anchors_ = _anchor_list(G, E, S, r) if with_anchor else _event_list(G, E, S, tt, tq)
+    na = _anchor_list(G, E, S, r, S.W1) if with_anchor else _event_list(G, E, S, tt, tq, S.W1)
     found = False
-    for ai in anchors_:
+    for ja in range(na):
+        ai = S.W1[ja]
         day = ev_date(G, E, S, at, ai)
         ei = first_between(G, E, S, tt, tq, day, NA) if with_anchor else ai
         if not covers(G, E, S, r, day):
@@ -1417,7 +1455,8 @@ def each_event(G, E, S, r):
 def never(G, E, S, r):
     tt, tq = G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED]
     found = False
-    for ei in _event_list(G, E, S, tt, M1):
+    for je in range(_event_list(G, E, S, tt, M1, S.W1)):
+        ei = S.W1[je]
         day = ev_date(G, E, S, tt, ei)
         if not matches(G, E, S, tt, tq, ei) or not covers(G, E, S, r, day):
             continue
@@ -1443,7 +1482,8 @@ def each_ends(G, E, S, r):
     starts_ = G.I[G.o2[0] + r, R_WHICH] == 1
     as_of = S.n[N_ASOF]
     found = False
-    for ei in _event_list(G, E, S, tt, tq):
+    for je in range(_event_list(G, E, S, tt, tq, S.W1)):
+        ei = S.W1[je]
         day = ev_date(G, E, S, tt, ei)
         if not covers(G, E, S, r, day):
             continue
@@ -1489,7 +1529,8 @@ def each_lasts(G, E, S, r):
     tt, tq, at_most, op = G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED], G.I[G.o2[0] + r, R_LO], G.I[G.o2[0] + r, R_OP]
     as_of = S.n[N_ASOF]
     found = False
-    for ei in _event_list(G, E, S, tt, tq):
+    for je in range(_event_list(G, E, S, tt, tq, S.W1)):
+        ei = S.W1[je]
         day = ev_date(G, E, S, tt, ei)
         if not covers(G, E, S, r, day):
             continue
@@ -1517,10 +1558,8 @@ def each_lasts(G, E, S, r):
 def weekly_hours(G, E, S, r):
     tt, tq, s, op = G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED], G.I[G.o2[0] + r, R_STATE], G.I[G.o2[0] + r, R_OP]
     as_of = S.n[N_ASOF]
-    events = _event_list(G, E, S, tt, M1)
-    n = events.shape[0]
-    mondays = np.empty(n, np.int64)
-    totals = np.zeros(n, np.int64)
+    n = _event_list(G, E, S, tt, M1, S.W1)
+    events, mondays, totals = S.W1, S.W2, S.W3
     nw = 0
     for i in range(n):  # the weeks are gathered before any is judged: a consequence changes the state
         ei = events[i]
@@ -1529,6 +1568,7 @@ def weekly_hours(G, E, S, r):
             monday = cdates.week_start(day)
             if nw == 0 or mondays[nw - 1] != monday:
                 mondays[nw] = monday
+                totals[nw] = 0
                 nw += 1
             totals[nw - 1] += ev_hours(G, E, S, tt, ei)
     judged = False
@@ -1559,7 +1599,8 @@ def periodic_hours(G, E, S, r):
     tt, tq, op = G.I[G.o2[0] + r, R_TTYPE], G.I[G.o2[0] + r, R_TPRED], G.I[G.o2[0] + r, R_OP]
     as_of = S.n[N_ASOF]
     found = False
-    for ai in _anchor_list(G, E, S, r):
+    for ja in range(_anchor_list(G, E, S, r, S.W1)):
+        ai = S.W1[ja]
         day = ev_date(G, E, S, at, ai)
         if not covers(G, E, S, r, day):
             continue
@@ -1620,10 +1661,38 @@ def _paint(G, E, S, lo, hi, out, interval_only, skip_quarantine):
             continue
         a = max(S.X[x, 1], lo)
         b = hi if S.X[x, 2] == NA else min(S.X[x, 2], hi)
-        during = S.X[x, 6]
+        _paint_during(G, E, S, S.X[x, 6], a, b, lo, out)
+
+
+@njit
+def _paint_during(G, E, S, during, a, b, lo, out):
+    """Mark the days of [a, b] (on which state ``during`` holds, when there is one)."""
+    if during < 0:
         for d in range(a, b + 1):
-            if during < 0 or in_state(G, E, S, during, d):
-                out[d - lo] = 1
+            out[d - lo] = 1
+        return
+    spells(G, E, S, during)
+    for k in range(S.Z[S.oz[6] + during]):
+        start, end = S.SP[during, k, 0], S.SP[during, k, 1]
+        for d in range(max(a, start), (b if end == NA else min(b, end)) + 1):
+            out[d - lo] = 1
+
+
+@njit
+def _paint_unregistered(G, E, S, lo, hi, out):
+    """Mark the days of [lo, hi] on which the person is not registered."""
+    s = G.V[G.o1[0] + 2]
+    spells(G, E, S, s)
+    day = lo
+    for k in range(S.Z[S.oz[6] + s]):
+        start, end = S.SP[s, k, 0], S.SP[s, k, 1]
+        for d in range(day, min(start - 1, hi) + 1):
+            out[d - lo] = 1
+        if end == NA:
+            return
+        day = max(day, end + 1)
+    for d in range(day, hi + 1):
+        out[d - lo] = 1
 
 
 @njit
@@ -1631,10 +1700,7 @@ def _paint_losses(G, E, S, lo, hi, out):
     for x in range(S.Z[S.oz[10] + 0]):
         a = max(S.L[x, 5], lo)
         b = hi if S.L[x, 6] == NA else min(S.L[x, 6], hi)
-        during = S.L[x, 4]
-        for d in range(a, b + 1):
-            if during < 0 or in_state(G, E, S, during, d):
-                out[d - lo] = 1
+        _paint_during(G, E, S, S.L[x, 4], a, b, lo, out)
 
 
 @njit
@@ -1649,19 +1715,32 @@ def place_claims(G, E, S):
     for c in range(nc):
         first = min(first, S.C[c, 1])
     size = max(as_of - first + 1, 0)
-    blocked = np.zeros(size, np.int8)
+    if size > S.BM.shape[0]:
+        S.n[N_OVERFLOW] = 1
+        return
+    blocked = S.BM[:size]
     _paint(G, E, S, first, as_of, blocked, I1, I0)
     _paint_losses(G, E, S, first, as_of, blocked)
-    free = np.empty(size, np.int64)
+    _paint_unregistered(G, E, S, first, as_of, blocked)
+    free = S.W1
     nf = 0
     for j in range(size):
         d = first + j
-        if cdates.weekday(d) < 5 and blocked[j] == 0 and in_state(G, E, S, G.V[G.o1[0] + 2], d):
+        if cdates.weekday(d) < 5 and blocked[j] == 0:
             free[nf] = d
             nf += 1
-    taken = np.arange(nf + 1)
-    order = np.argsort(S.C[:nc, 1], kind="mergesort")
-    for c in order:
+    taken = S.W2
+    for j in range(nf + 1):
+        taken[j] = j
+    order = S.W3  # the claims by first day, in the order made on ties (an insertion sort: few)
+    for j in range(nc):
+        k = j
+        while k > 0 and S.C[order[k - 1], 1] > S.C[j, 1]:
+            order[k] = order[k - 1]
+            k -= 1
+        order[k] = j
+    for jc in range(nc):
+        c = order[jc]
         i = _next_free(taken, _bisect_left(free, nf, S.C[c, 1]))
         got = 0
         off = S.n[N_DAYS]
@@ -1720,7 +1799,8 @@ def consumption(G, E, S, r):
     lt, lq = G.I[G.o2[0] + r, R_LTYPE], G.I[G.o2[0] + r, R_LPRED]
     as_of = S.n[N_ASOF]
     found = False
-    for ai in _anchor_list(G, E, S, r):
+    for ja in range(_anchor_list(G, E, S, r, S.W1)):
+        ai = S.W1[ja]
         adate = ev_date(G, E, S, at, ai)
         if not covers(G, E, S, r, adate):
             continue
@@ -1734,12 +1814,19 @@ def consumption(G, E, S, r):
         day = adate
         last = min(period_end, as_of)
         size = max(last - adate + 1, 0)
-        using = np.zeros(size, np.int8)
+        if size > S.BM.shape[0]:
+            S.n[N_OVERFLOW] = 1
+            return
+        using = S.BM[:size]
         if size:
             _paint(G, E, S, adate, last, using, I0, I1)
+            _paint_unregistered(G, E, S, adate, last, using)
             for j in range(size):  # a day paid, or a day of quarantine served (BP-2)
-                using[j] = 1 if using[j] == 0 and in_state(G, E, S, G.V[G.o1[0] + 2], adate + j) else 0
+                using[j] = 1 - using[j]
         nxt = 0
+        lslot = _matching(G, E, S, lt, lq) if lt >= 0 else M1
+        ln = S.Z[S.oz[8] + lslot] if lt >= 0 else I0
+        li = I0  # the next X (of ``less``) not yet passed: the days only move forward
         while day <= last and exhausted == NA:
             nxt = max(nxt, day - adate)
             while nxt < size and using[nxt] == 0:
@@ -1756,8 +1843,12 @@ def consumption(G, E, S, r):
                 if cdates.weekday(d) < 5 and using[d - adate]:
                     any_day = True
                     if unit == 0:
-                        if lt >= 0:
-                            credit += hours_between(G, E, S, lt, lq, counted + 1, d)
+                        if lt >= 0:  # the hours of X dated in (counted, d]
+                            while li < ln and S.M[lslot, li, 1] <= counted:
+                                li += 1
+                            while li < ln and S.M[lslot, li, 1] <= d:
+                                credit += ev_hours(G, E, S, lt, S.M[lslot, li, 0])
+                                li += 1
                             counted = d
                         deducted = min(per_day_s, credit)
                         credit -= deducted
@@ -1822,8 +1913,11 @@ def checkpoint(S):
     S.Z[S.oz[4] + 2] = S.n[N_CLAIMS]
     S.Z[S.oz[4] + 3] = S.n[N_SEQ]
     S.Z[S.oz[4] + 4] = S.n[N_DAYS]
-    S.ck_ms[:, :] = S.ms
-    S.Z[S.oz[5]:S.oz[6]] = S.Z[S.oz[3]:S.oz[4]]
+    for r in range(S.ms.shape[0]):
+        for j in range(S.ms.shape[1]):
+            S.ck_ms[r, j] = S.ms[r, j]
+    for j in range(S.oz[6] - S.oz[5]):
+        S.Z[S.oz[5] + j] = S.Z[S.oz[3] + j]
 
 
 @njit
@@ -1832,8 +1926,11 @@ def rollback(G, S, kept, nkept):
     S.n[N_EFFECTS] = S.Z[S.oz[4] + 1]
     S.n[N_CLAIMS] = S.Z[S.oz[4] + 2]
     S.n[N_DAYS] = S.Z[S.oz[4] + 4]
-    S.ms[:, :] = S.ck_ms
-    S.Z[S.oz[3]:S.oz[4]] = S.Z[S.oz[5]:S.oz[6]]
+    for r in range(S.ms.shape[0]):
+        for j in range(S.ms.shape[1]):
+            S.ms[r, j] = S.ck_ms[r, j]
+    for j in range(S.oz[4] - S.oz[3]):
+        S.Z[S.oz[3] + j] = S.Z[S.oz[5] + j]
     for k in range(S.D.shape[0]):  # the derived events made since
         n, j = S.Z[S.oz[2] + k], 0
         for i in range(n):
@@ -1845,7 +1942,8 @@ def rollback(G, S, kept, nkept):
         if j != n:
             S.Z[S.oz[2] + k] = j
             S.Z[S.oz[1] + G.V[G.o1[21] + k]] += 1
-    S.sn[:nkept] = kept[:nkept]
+    for j in range(nkept):
+        S.sn[j] = kept[j]
     S.n[N_SANCTIONS] = nkept
     S.Z[S.oz[7] + G.V[G.o1[0] + 2]] = 0
 
@@ -1854,9 +1952,10 @@ def rollback(G, S, kept, nkept):
 def settle(G, E, S, r):
     """``settle``: a rule that reads what it changes, run until it brings no new deregistration,
     keeping the earliest new one each time."""
-    kept = np.empty(S.sn.shape[0] + 1, np.int64)
+    kept = S.KEPT
     nkept = S.n[N_SANCTIONS]
-    kept[:nkept] = S.sn[:nkept]
+    for j in range(nkept):
+        kept[j] = S.sn[j]
     while True:
         checkpoint(S)
         run_rule(G, E, S, r)
@@ -1916,15 +2015,17 @@ def settle_ledger(G, E, S, ledger, nl):
             S.L[m, 0], S.L[m, 1], S.L[m, 2], S.L[m, 3] = S.X[x, 0], S.X[x, 3], S.X[x, 4], S.X[x, 5]
             S.L[m, 4], S.L[m, 5], S.L[m, 6] = S.X[x, 6], S.X[x, 1], S.X[x, 2]
             m += 1
-        now = S.sn[:S.n[N_SANCTIONS]].copy()  # the sanctions stand as they are (``ctx.sanctions``)
-        rollback(G, S, now, now.shape[0])
+        now = S.n[N_SANCTIONS]  # the sanctions stand as they are (``ctx.sanctions``)
+        for j in range(now):
+            S.W1[j] = S.sn[j]
+        rollback(G, S, S.W1, now)
         S.Z[S.oz[10] + 0] = m
 
 
 @njit
 def evaluate(G, E, S):
     """``evaluate``: the rules in the book's order, the ledger, then legal effects named."""
-    ledger = np.empty(G.V[G.o1[0] + 12], np.int64)
+    ledger = S.LED
     nl = 0
     for j in range(G.V[G.o1[0] + 12]):
         r = G.V[G.o1[22] + j]
@@ -1961,12 +2062,15 @@ def unpaid_days(G, E, S):
         return 0
     first = S.SP[s, 0, 0]
     size = as_of - first + 1
-    blocked = np.zeros(size, np.int8)
+    if size > S.BM.shape[0]:
+        S.n[N_OVERFLOW] = 1
+        return 0
+    blocked = S.BM[:size]
     _paint(G, E, S, first, as_of, blocked, I0, I0)
+    _paint_unregistered(G, E, S, first, as_of, blocked)
     unpaid = 0
     for j in range(size):
-        if blocked[j] or not in_state(G, E, S, s, first + j):
-            unpaid += 1
+        unpaid += blocked[j]
     return unpaid
 
 
