@@ -32,7 +32,7 @@ Date = _dt.date
 DAY = _dt.timedelta(days=1)
 AS_OF = Date(2025, 12, 31)  # every population is checked on this day
 WINDOW_DAYS = 730  # registrations fall within the two years before AS_OF
-FORMAT_VERSION = 1  # bump when the timelines change: cached Parquet files are keyed by it
+FORMAT_VERSION = 2  # bump when the timelines change: cached Parquet files are keyed by it
 
 # persona -> (weight in the population, fixed person facts, ages at registration)
 PERSONAS = {
@@ -135,6 +135,8 @@ def _person(rng: random.Random, persona: str, registered: Date) -> dict:
     if persona == "graduate":
         person["education"] = rng.choice(("medium_higher", "long_higher"))
     person.update(fixed)
+    if person.get("insurance") == "parttime":  # minimum-payment-parttime needs it
+        person["former_weekly_hours"] = rng.choice((20, 25, 30))
     return person
 
 

@@ -31,6 +31,12 @@ TARGETS = {
     "million_seconds": Target("1,000,000 in < 120 s", 120, upper=True),
     "million_memory": Target("peak < 2 GB", 2 * 1024 ** 3, upper=True),
     "slope": Target("linear: log-log slope <= 1.15", 1.15, upper=True),
+    # the columnar engine (python -m benchmarks --only columnar)
+    "columnar_per_core": Target(">= 20,000 timelines/s per core", 20_000, upper=False),
+    "columnar_speedup": Target(">= 30x the per-timeline engine", 30, upper=False),
+    "columnar_million_seconds": Target("1,000,000 in < 120 s", 120, upper=True),
+    "columnar_million_memory": Target("peak < 2 GB", 2 * 1024 ** 3, upper=True),
+    "columnar_slope": Target("linear: log-log slope <= 1.15", 1.15, upper=True),
 }
 
 

@@ -66,7 +66,7 @@ from .source import Mapping, Sequence, read_text
 LAYOUT_VERSION = 2
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 DETAILS = ("violations", "full")
-ENGINES = ("local", "dask")
+ENGINES = ("local", "dask", "columnar")
 MANIFEST, SUMMARY, PARTS = "_manifest.json", "_summary.json", "_parts"
 PART_NAME = re.compile(r"part-\d{5,}\.(jsonl|parquet)")
 # what must match for a rerun to resume into an existing output directory
@@ -521,15 +521,47 @@ def check_person(module, person: Person, path: str, as_of: _dt.date, detail: str
             "unpaid_days": _unpaid_days(report.benefit)}
 
 
-def check_partition(persons: list, rules_text: str, settings: dict):
+def check_partition(persons, rules_text: str, settings: dict):
     """Check one partition; return the part file's content and its tally.
 
     Runs in a worker process (local pool or Dask worker); the rule book is
-    compiled once per process from its text.
+    compiled once per process from its text.  With the columnar engine,
+    ``persons`` is the partition read as columns (:class:`frist.columnar.read.Chunk`).
     """
+    if settings.get("engine") == "columnar":
+        return check_chunk(persons, rules_text, settings)
     module = rules_module(rules_text, settings["rules_name"])
     as_of = _dt.date.fromisoformat(settings["as_of"])
     records = [check_person(module, p, settings["input"], as_of, settings["detail"]) for p in persons]
+    tally = Tally()
+    for record in records:
+        tally.add(record)
+    return encode(records, settings["format"]), tally
+
+
+_COLUMNAR: dict = {}  # cache key of the rule book's text -> its columnar form, one per worker process
+
+
+def columnar_book(text: str, name: str):
+    """The rule book's columnar form (:func:`frist.columnar.engine.compile_book`), made once per process."""
+    from .columnar import engine as columnar
+
+    key = cache_key(text)
+    found = _COLUMNAR.get(key)
+    if found is None:
+        found = _COLUMNAR[key] = columnar.compile_book(text, name)
+    return found
+
+
+def check_chunk(chunk, rules_text: str, settings: dict):
+    """A partition read as columns, checked by the columnar engine: the records ``check_person`` makes."""
+    from .columnar import engine as columnar
+
+    compiled = columnar_book(rules_text, settings["rules_name"])
+    as_of = _dt.date.fromisoformat(settings["as_of"])
+    found = columnar.check_population(compiled, chunk.population, as_of)
+    errors = iter(chunk.errors)
+    records = [found[row] if row >= 0 else next(errors) for row in chunk.rows]
     tally = Tally()
     for record in records:
         tally.add(record)
@@ -925,6 +957,7 @@ def _worker_main(conn, parent: int, rules_text: str) -> None:
 class _Task:
     index: int
     persons: list
+    payload: object = None  # what the worker checks, when not ``persons`` (a partition read as columns)
     deaths: int = 0
 
 
@@ -969,7 +1002,7 @@ class _Worker:
     def give(self, task: _Task, settings: dict) -> bool:
         self.task = task  # first: a death while it is being sent (a partition too big to unpickle) is charged to it
         try:
-            self.conn.send((task.persons, settings))
+            self.conn.send((task.persons if task.payload is None else task.payload, settings))
         except OSError:  # it died meanwhile
             return False
         return True
@@ -1119,10 +1152,11 @@ class _DaskEngine:
         running = self.distributed.as_completed()
         run_id = uuid.uuid4().hex[:8]
         try:
-            for index, persons in jobs:
+            for index, persons, payload in jobs:
                 while running.count() >= self.window:
                     self._collect(next(running), pending, done)
-                future = self.client.submit(check_partition, persons, self.text, settings, pure=False,
+                future = self.client.submit(check_partition, persons if payload is None else payload, self.text,
+                                            settings, pure=False,
                                             key=f"frist-batch-{run_id}-{index:05d}")
                 pending[future.key] = (index, persons, settings)
                 running.add(future)
@@ -1192,7 +1226,10 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
 
     ``input_path`` is JSON Lines or Parquet, a timeline a row or an event a row;
     ``as_of`` the check date; ``engine`` ``"local"`` (a process pool of
-    ``workers``) or ``"dask"`` (the cluster at ``scheduler``).  Each partition of
+    ``workers``), ``"dask"`` (the cluster at ``scheduler``) or ``"columnar"``
+    (a process pool of the columnar engine, :mod:`frist.columnar`, which reads
+    the input as columns; with ``detail="full"`` the per-timeline engine writes
+    the full reports).  Each partition of
     ``partition_size`` persons becomes one part file (``output_format``: as the
     input, or ``"jsonl"`` / ``"parquet"``), with per person the counts and
     violations (``detail="violations"``) or the whole JSON report
@@ -1219,6 +1256,11 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
     settings = {"input": str(source), "rules_name": rules_name, "as_of": day.isoformat(),
                 "detail": detail, "format": fmt, "partition_size": partition_size, "max_row_bytes": max_row_bytes}
     prepare_output(out, _manifest(source, rules_name, module.BOOK["digest"], day, settings))
+    # the columnar engine reads the input as columns; the full report (--detail full) is the per-timeline engine's
+    columnar = engine == "columnar" and detail != "full"
+    if columnar:
+        settings["engine"] = "columnar"
+        columnar_book(rules_text, rules_name)  # its errors (a construct it cannot evaluate) before any work
 
     summary, tally, sizes = Summary(), Tally(), []
     progress_bar = _progress_bar(progress)
@@ -1229,8 +1271,18 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
     # the bar starts a thread, so only after the local workers are forked
     bar = progress_bar and progress_bar(unit=" persons", desc="frist batch", file=sys.stderr, smoothing=0.1)
 
+    def chunks():
+        if not columnar:
+            yield from ((chunk, None) for chunk in partitions(persons, partition_size))
+            return
+        from .columnar.read import read_chunks
+
+        persons.close()
+        for chunk in read_chunks(source, module.BOOK["vocabulary"], size=partition_size, max_row_bytes=max_row_bytes):
+            yield chunk.persons, chunk
+
     def jobs():
-        for index, chunk in enumerate(partitions(persons, partition_size)):
+        for index, (chunk, payload) in enumerate(chunks()):
             summary.partitions += 1
             summary.persons += len(chunk)
             sizes.append(len(chunk))
@@ -1238,7 +1290,7 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
             if why is not None:
                 summary.recomputed.append(f"{part_path(out, index, fmt).name}: {why}")
             if resumed is None:
-                yield index, chunk
+                yield index, chunk, payload
                 continue
             summary.skipped += 1
             tally.merge(resumed)

@@ -78,8 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", required=True, help="check as of this day, YYYY-MM-DD")
     p.add_argument("-o", "--output", required=True, help="directory for the part files (a rerun resumes it)")
     p.add_argument("--format", choices=("jsonl", "parquet"), default=None, help="part files (default: as the input)")
-    p.add_argument("--engine", choices=("local", "dask"), default="local",
-                   help="local: a process pool; dask: a Dask cluster (--scheduler)")
+    p.add_argument("--engine", choices=("local", "dask", "columnar"), default="local",
+                   help="local: a process pool; dask: a Dask cluster (--scheduler); columnar: a process pool "
+                        "checking whole partitions at once (the `columnar` extra)")
     p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--partition-size", type=int, default=1000, help="persons per part file (default: 1000)")

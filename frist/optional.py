@@ -26,6 +26,7 @@ EXTRAS = {  # the extra that holds each optional package, as pyproject.toml decl
     "z3": "lint",
     "numpy": "columnar",
     "numba": "columnar",
+    "polars": "columnar",
 }
 
 

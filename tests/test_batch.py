@@ -90,8 +90,22 @@ def snapshot(out):
     return {p.name: p.read_bytes() for p in sorted(out.glob("part-*"))}
 
 
+# the tests that take ``each_engine`` run with both batch engines: the per-timeline one (local) and the columnar one
+ENGINE = ["local"]
+
+
+@pytest.fixture(params=["local", "columnar"])
+def each_engine(request):
+    if request.param == "columnar":
+        pytest.importorskip("frist.columnar.read")
+    ENGINE[0] = request.param
+    yield request.param
+    ENGINE[0] = "local"
+
+
 def run(input_path, out, **options):
     options.setdefault("workers", 2)
+    options.setdefault("engine", ENGINE[0])
     options.setdefault("partition_size", 5)
     return run_batch(input_path, out, rules=RULES, as_of=AS_OF, progress=False, **options)
 
@@ -107,7 +121,7 @@ def brief(report):
 
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 @pytest.mark.parametrize("shape", ["timelines", "events"])
-def test_every_person_is_reported_once_and_as_frist_check_reports(tmp_path, documents, rules_module, fmt, shape):
+def test_every_person_is_reported_once_and_as_frist_check_reports(each_engine, tmp_path, documents, rules_module, fmt, shape):
     summary = run(make_input(tmp_path, documents, fmt, shape), tmp_path / "out")
     assert isinstance(summary, Summary)
     assert (summary.persons, summary.reports, summary.errors) == (len(documents), len(documents), 0)
@@ -150,7 +164,7 @@ def test_full_detail_is_the_whole_report(tmp_path, documents, rules_module):
 
 # ---------------------------------------------------------------------------- bad rows
 
-def test_bad_rows_become_located_error_records_and_the_rest_is_reported(tmp_path, documents):
+def test_bad_rows_become_located_error_records_and_the_rest_is_reported(each_engine, tmp_path, documents):
     good = timeline_rows(documents)[:3]
     unknown = {"id": "unknown-type", **documents["g01"]}
     unknown["events"] = unknown["events"] + [{"type": "job_interview", "date": "2024-05-01"}]
@@ -173,7 +187,7 @@ def test_bad_rows_become_located_error_records_and_the_rest_is_reported(tmp_path
     assert errors[6].startswith(f"{path}:7:1: error: id `g00` appears a second time")
 
 
-def test_bad_event_rows_make_their_person_an_error(tmp_path, documents):
+def test_bad_event_rows_make_their_person_an_error(each_engine, tmp_path, documents):
     rows = event_rows({k: documents[k] for k in ("g00", "g01", "g02", "g03")})
     lines = [json.dumps(r) for r in rows]
     g01 = [i for i, r in enumerate(rows) if r["person_id"] == "g01"]
@@ -194,7 +208,7 @@ def test_bad_event_rows_make_their_person_an_error(tmp_path, documents):
     assert found[4]["error"].startswith(f"{path}:{g03[0] + 2}:1: error: person_id `g01` appears again")
 
 
-def test_bad_parquet_rows_are_located_by_row(tmp_path, documents):
+def test_bad_parquet_rows_are_located_by_row(each_engine, tmp_path, documents):
     rows = timeline_rows({k: documents[k] for k in ("g00", "g01")})
     table = [{"id": r["id"], "person": json.dumps(r["person"]), "events": json.dumps(r["events"])} for r in rows]
     table.insert(1, {"id": "broken", "person": "{", "events": "[]"})
@@ -208,7 +222,7 @@ def test_bad_parquet_rows_are_located_by_row(tmp_path, documents):
 
 # ---------------------------------------------------------------------------- resume
 
-def test_a_rerun_resumes_after_a_crash_and_refuses_another_check_date(tmp_path, documents, monkeypatch):
+def test_a_rerun_resumes_after_a_crash_and_refuses_another_check_date(each_engine, tmp_path, documents, monkeypatch):
     path = make_input(tmp_path, documents, "jsonl", "timelines")
     whole = run(path, tmp_path / "whole")
     expected = snapshot(tmp_path / "whole")

@@ -67,8 +67,22 @@ def clean(tmp_path_factory, _cache_dir):
     return Clean(path, lines, folder / "clean", summary)
 
 
+# the tests that take ``each_engine`` run with both batch engines: the per-timeline one (local) and the columnar one
+ENGINE = ["local"]
+
+
+@pytest.fixture(params=["local", "columnar"])
+def each_engine(request):
+    if request.param == "columnar":
+        pytest.importorskip("frist.columnar.read")
+    ENGINE[0] = request.param
+    yield request.param
+    ENGINE[0] = "local"
+
+
 def run(path, out, **options) -> Summary:
     options.setdefault("workers", 2)
+    options.setdefault("engine", ENGINE[0])
     options.setdefault("partition_size", PARTITION)
     return run_batch(path, out, rules=RULES, as_of=AS_OF, progress=False, **options)
 
@@ -188,7 +202,7 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-def test_a_damaged_part_file_is_recomputed_and_the_output_is_as_a_clean_runs(tmp_path, clean, damage):
+def test_a_damaged_part_file_is_recomputed_and_the_output_is_as_a_clean_runs(each_engine, tmp_path, clean, damage):
     out = tmp_path / "out"
     shutil.copytree(clean.out, out)
     (out / "_summary.json").unlink()
@@ -204,7 +218,7 @@ def test_a_damaged_part_file_is_recomputed_and_the_output_is_as_a_clean_runs(tmp
     assert f"recomputed part-00003.jsonl: {why.format(size=size, bytes=written)}" in summary.to_text()
 
 
-def test_a_damaged_parquet_part_file_is_recomputed(tmp_path, clean):
+def test_a_damaged_parquet_part_file_is_recomputed(each_engine, tmp_path, clean):
     first = run(clean.path, tmp_path / "first", output_format="parquet")
     out = tmp_path / "out"
     shutil.copytree(tmp_path / "first", out)
@@ -230,7 +244,7 @@ def test_a_part_file_no_partition_produces_is_removed_and_reported(tmp_path, cle
     assert_as_clean(out, summary, clean)
 
 
-def test_a_part_file_lost_after_it_was_written_fails_the_run_and_the_rerun_mends_it(tmp_path, clean, monkeypatch):
+def test_a_part_file_lost_after_it_was_written_fails_the_run_and_the_rerun_mends_it(each_engine, tmp_path, clean, monkeypatch):
     out = tmp_path / "out"
     write = batch._write_atomic
 
@@ -489,7 +503,7 @@ def test_a_partition_that_kills_its_dask_workers_becomes_error_records(tmp_path,
 
 # ---------------------------------------------------------------------------- rows, pipes, Parquet
 
-def test_an_over_long_row_is_a_located_error_record_and_the_others_are_checked(tmp_path, clean):
+def test_an_over_long_row_is_a_located_error_record_and_the_others_are_checked(each_engine, tmp_path, clean):
     lines = clean.path.read_text("utf-8").splitlines()[:6]
     big = json.dumps({**json.loads(lines[1]), "id": "big", "note": "x" * (batch.MAX_ROW_BYTES + 10)})
     path = tmp_path / "big.jsonl"
@@ -557,7 +571,7 @@ def test_parquet_output_keeps_the_type_of_each_id(tmp_path, clean):
     assert table.column("id_type").to_pylist() == ["number", "text", "text"]
 
 
-def test_a_corrupt_parquet_row_group_is_reported_row_by_row_and_the_others_are_checked(tmp_path, clean):
+def test_a_corrupt_parquet_row_group_is_reported_row_by_row_and_the_others_are_checked(each_engine, tmp_path, clean):
     rows = [json.loads(line) for line in clean.path.read_text("utf-8").splitlines() if line.startswith('{"id": "p')]
     table = [{"id": r["id"], "person": json.dumps(r["person"]), "events": json.dumps(r["events"])} for r in rows[:60]]
     good = tmp_path / "good.parquet"
