@@ -1260,7 +1260,10 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
     columnar = engine == "columnar" and detail != "full"
     if columnar:
         settings["engine"] = "columnar"
-        columnar_book(rules_text, rules_name)  # its errors (a construct it cannot evaluate) before any work
+        from .columnar.engine import warm
+
+        warm(columnar_book(rules_text, rules_name))  # its errors (a construct it cannot evaluate) before any work,
+        # and the compiled evaluators made once here, not in every worker
 
     summary, tally, sizes = Summary(), Tally(), []
     progress_bar = _progress_bar(progress)

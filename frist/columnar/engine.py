@@ -194,6 +194,15 @@ def run(compiled: Compiled, E: Events, as_of: _dt.date, full: bool = False) -> O
     return O
 
 
+def warm(compiled: Compiled) -> None:
+    """Compile (or load from numba's cache) the evaluators now, before worker processes are forked."""
+    n = 0
+    T = len(compiled.types)
+    E = Events(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 1)), np.zeros((n, T + 1), np.int64),
+               np.zeros((n, max(len(compiled.book.vocabulary["person"]), 1))), np.zeros(n, np.int8))
+    K.check_partition(compiled.packed, E, _state(compiled.G, E), _output(n, 1), 0, 0, False)
+
+
 # ---------------------------------------------------------------------------- results as the reports name them
 def _iso(day) -> str | None:
     return None if day == K.NA else cdates.from_day_number(day).isoformat()
