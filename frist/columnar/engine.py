@@ -277,26 +277,53 @@ class _Where:
 def records(compiled: Compiled, population: Population, O: Output, as_of: _dt.date) -> list:
     """One brief batch record a person (``check_person``'s, ``detail`` brief)."""
     out = []
-    rows_of = _rows_by_person(O, population.n)
     iso = as_of.isoformat()
+    names = _Names(compiled, as_of)
+    counts = O.counts[:, STATUS_ORDER].tolist()
+    unpaid = O.unpaid.tolist()
+    failed = O.err[:, 0].tolist()
+    rows = int(O.n[0])
+    person, rule, status = O.o_person[:rows].tolist(), O.o_rule[:rows].tolist(), O.o_status[:rows].tolist()
+    nk, a, b, c = (x[:rows].tolist() for x in (O.o_nk, O.o_a, O.o_b, O.o_c))
+    vsince, first = O.o_vsince[:rows].tolist(), O.o_from[:rows].tolist()
+    j = 0
     for p, pid in enumerate(population.ids):
-        if O.err[p, 0]:
+        if failed[p]:
             out.append({"id": pid, "status": "error", "error": _error_text(compiled, O.err[p])})
             continue
-        counts = O.counts[p]
         violations, in_force = [], []
-        for j in rows_of[p]:
-            rule = int(O.o_rule[j])
-            name = instance_name(compiled, rule, int(O.o_nk[j]), int(O.o_a[j]), int(O.o_b[j]), int(O.o_c[j]), as_of)
-            if O.o_status[j] == K.VIOLATED:
-                violations.append({"rule": compiled.rule_ids[rule], "instance": name,
-                                   "violated_since": _iso(int(O.o_vsince[j]))})
-            elif O.o_status[j] == K.IN_FORCE:
-                in_force.append({"rule": compiled.rule_ids[rule], "instance": name, "from": _iso(int(O.o_from[j]))})
-        out.append({"id": pid, "as_of": iso, "status": "ok",
-                    "summary": {s: int(counts[k]) for s, k in zip(STATUSES, STATUS_ORDER)},
-                    "violations": violations, "in_force": in_force, "unpaid_days": int(O.unpaid[p])})
+        while j < rows and person[j] == p:
+            name = names(rule[j], nk[j], a[j], b[j], c[j])
+            if status[j] == K.VIOLATED:
+                violations.append({"rule": compiled.rule_ids[rule[j]], "instance": name,
+                                   "violated_since": names.iso(vsince[j])})
+            else:
+                in_force.append({"rule": compiled.rule_ids[rule[j]], "instance": name, "from": names.iso(first[j])})
+            j += 1
+        out.append({"id": pid, "as_of": iso, "status": "ok", "summary": dict(zip(STATUSES, counts[p])),
+                    "violations": violations, "in_force": in_force, "unpaid_days": unpaid[p]})
     return out
+
+
+class _Names:
+    """Instance names and ISO days, each made once (persons share many)."""
+
+    def __init__(self, compiled: Compiled, as_of: _dt.date):
+        self.compiled, self.as_of = compiled, as_of
+        self.days, self.found = {}, {}
+
+    def iso(self, day: int) -> str | None:
+        text = self.days.get(day)
+        if text is None and day != K.NA:
+            text = self.days[day] = cdates.from_day_number(day).isoformat()
+        return text
+
+    def __call__(self, rule, nk, a, b, c) -> str:
+        key = (rule, nk, a, b, c)
+        name = self.found.get(key)
+        if name is None:
+            name = self.found[key] = instance_name(self.compiled, rule, nk, a, b, c, self.as_of)
+        return name
 
 
 def _rows_by_person(O: Output, n: int) -> list:
