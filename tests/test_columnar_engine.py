@@ -208,3 +208,24 @@ def test_a_construct_it_cannot_evaluate_is_an_error_naming_the_rule():
     message = caught.value.format()
     assert "cannot evaluate a condition on the text field `note`" in message
     assert "[rule first-job-meeting-akasse]" in message and message.startswith("rules.yaml:")
+
+
+def test_an_ambiguous_date_is_the_same_error():
+    """Under ``month_rounding: refuse``, 31 January + 3 months stops both engines with one error."""
+    from frist.compiler import compile_text
+
+    text = (ROOT / "tests" / "fixtures" / "starter-rules.yaml").read_text(encoding="utf-8")
+    assert "  month_rounding: down\n" in text
+    text = text.replace("  month_rounding: down\n", "  month_rounding: refuse\n", 1)
+    module = compile_text(text, "rules.yaml", use_cache=False)
+    compiled = engine.compile_book(rulebook.load_text(text, "rules.yaml"))
+    person = {"birth_date": "1990-05-01", "benefit": "dagpenge", "insurance": "fulltime", "akasse": "FAK",
+              "education": "none"}
+    document = {"person": person, "events": [{"type": "unemployed", "date": "2024-01-31"},
+                                            {"type": "registered", "date": "2024-01-31"}]}
+    vocabulary = module.BOOK["vocabulary"]
+    document["person"] = {k: v for k, v in person.items() if k in vocabulary["person"]}
+    timeline = load_timeline(document, vocabulary)
+    want = per_timeline(module, timeline, dt.date(2024, 9, 1))
+    assert isinstance(want, str) and "ambiguous date arithmetic: 2024-01-31 + 3 month(s)" in want
+    assert differences(module, compiled, [timeline], dt.date(2024, 9, 1)) == []

@@ -14,10 +14,10 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 from .. import ir
-from ..errors import Diagnostic, EvaluationError
+from ..dates import AmbiguousDate
 from ..report import STATUSES
 from ..rulebook import RuleBook, load_text
-from ..runtime.engine import _location
+from ..runtime.engine import RuleInfo, ambiguous_date, missing_fact
 from . import cdates
 from . import kernel as K
 from . import program
@@ -251,27 +251,13 @@ def _param_on(book: RuleBook, name: str, day: _dt.date):
 
 
 def _error_text(compiled: Compiled, err) -> str:
-    code, rule, arg, arg2 = (int(x) for x in err)
+    """The error the per-timeline engine raises for what stopped a person's evaluation."""
+    code, rule, arg, months = (int(x) for x in err)
     info = compiled.rule_info[rule] if 0 <= rule < len(compiled.rule_info) else None
-    rid = info["id"] if info else None
-    where = _location(_Where(info["location"])) if info else None
+    where = RuleInfo(**info) if info else None
     if code == K.ERR_AMBIGUOUS:
-        start = cdates.from_day_number(arg)
-        months = arg2
-        text = (f"{start.isoformat()} {'+' if months >= 0 else '-'} {abs(months)} month(s) "
-                f"has no such day in the target month")
-        diagnostic = Diagnostic(f"ambiguous date arithmetic: {text}", where,
-                                hint="declare `calendar: {month_rounding: down}` (or up) in the rule book", rule=rid)
-    else:
-        fact = list(compiled.book.vocabulary["person"])[arg]
-        diagnostic = Diagnostic(f"the person fact `{fact}` is needed to check this rule", where,
-                                hint=f"give `{fact}` in the timeline's `person`", rule=rid)
-    return EvaluationError(diagnostic).format()
-
-
-@dataclass
-class _Where:
-    location: str
+        return ambiguous_date(where, AmbiguousDate(cdates.from_day_number(arg), months)).format()
+    return missing_fact(where, list(compiled.book.vocabulary["person"])[arg]).format()
 
 
 def records(compiled: Compiled, population: Population, O: Output, as_of: _dt.date) -> list:

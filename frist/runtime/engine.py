@@ -223,9 +223,7 @@ class Context:
             share = self.amount(spec[1], at)
             fact = self.person.get(spec[2])
             if fact is None:
-                raise EvaluationError(Diagnostic(
-                    f"the person fact `{spec[2]}` is needed to check this rule", _location(self.rule),
-                    hint=f"give `{spec[2]}` in the timeline's `person`", rule=self.rule.id if self.rule else None))
+                raise missing_fact(self.rule, spec[2])
             return round(share * fact, 9)
         if isinstance(spec, tuple):
             return self.param(spec[1], at)
@@ -244,10 +242,7 @@ class Context:
                 day = shift(day, sign * amount, unit, self.book["month_rounding"])
             return day
         except AmbiguousDate as exc:
-            raise EvaluationError(Diagnostic(
-                f"ambiguous date arithmetic: {exc}", _location(self.rule),
-                hint="declare `calendar: {month_rounding: down}` (or up) in the rule book",
-                rule=self.rule.id if self.rule else None)) from None
+            raise ambiguous_date(self.rule, exc) from None
 
     def clock_shift(self, clock: str, day: Date, spec) -> Date | None:
         """The day on which ``spec`` of the derived clock has run since ``day``.
@@ -373,6 +368,20 @@ class Context:
     def add(self, result: Result) -> Result:
         self.results.append(result)
         return result
+
+
+def missing_fact(rule: RuleInfo | None, fact: str) -> EvaluationError:
+    """The error of a rule that needs a person fact the timeline does not give."""
+    return EvaluationError(Diagnostic(f"the person fact `{fact}` is needed to check this rule", _location(rule),
+                                      hint=f"give `{fact}` in the timeline's `person`",
+                                      rule=rule.id if rule else None))
+
+
+def ambiguous_date(rule: RuleInfo | None, exc: AmbiguousDate) -> EvaluationError:
+    """The error of month arithmetic that lands on a day the month lacks, under ``month_rounding: refuse``."""
+    return EvaluationError(Diagnostic(f"ambiguous date arithmetic: {exc}", _location(rule),
+                                      hint="declare `calendar: {month_rounding: down}` (or up) in the rule book",
+                                      rule=rule.id if rule else None))
 
 
 def _location(rule: RuleInfo | None) -> Span | None:
