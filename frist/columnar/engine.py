@@ -29,7 +29,7 @@ STATUS_ORDER = [next(k for k, v in STATUS_NAMES.items() if v == s) for s in STAT
 
 Events = namedtuple("Events", ["date", "end", "fields", "toff", "facts", "skip"])
 State = namedtuple("State", ["n", "R", "X", "C", "L", "xd", "sn", "D", "Dc", "Z", "oz", "ms", "ck_ms", "SP", "M",
-                             "W1", "W2", "W3", "W4", "BM", "PS", "ES", "KEPT", "LED", "SN2"])
+                             "W1", "W2", "W3", "W4", "BM", "PS", "ES", "KEPT", "LED", "SN2", "UB"])
 Output = namedtuple("Output", ["n", "counts", "unpaid", "err", "o_person", "o_rule", "o_status", "o_nk", "o_a",
                                "o_b", "o_c", "o_deadline", "o_vsince", "o_from"])
 
@@ -144,20 +144,21 @@ def _state(G, E: Events, scale: int = 1) -> State:
     rules, states = G.rp.shape[0], G.st.shape[0]
     slots = T + G.pred_off.shape[0] - 1
     # the small per-person arrays, one after the other (kernel: S.Z[S.oz[k] + i])
-    sizes = [T, T, derived, rules, 8, rules, states, states, slots, slots, 1]
+    preds = G.pred_off.shape[0] - 1
+    sizes = [T, T, derived, rules, 8, rules, states, states, slots, slots, 1, preds]
     oz = np.cumsum([0] + sizes).astype(np.int64)
     days = (1 << 17) * scale  # a person's days from the first registration to the check date, at most
     work = max(days, 2 * events)
     i64 = np.int64
     return State(
-        np.zeros(16, i64), np.zeros((4096 * scale, 9), i64), np.zeros((512 * scale, 9), i64),
+        np.zeros(32, i64), np.zeros((4096 * scale, 9), i64), np.zeros((512 * scale, 9), i64),
         np.zeros((256 * scale, 11), i64), np.zeros((512 * scale, 7), i64), np.zeros(4096 * scale, i64),
         np.zeros(64 * scale, i64), np.zeros((derived, events, 2), i64), np.zeros((derived, events)),
         np.zeros(int(oz[-1]), i64), oz, np.zeros((rules, 64 * scale), i64), np.zeros((rules, 64 * scale), i64),
         np.zeros((states, 2 * events, 2), i64), np.zeros((slots, events, 3), i64),
         # scratch: lists of events, weeks and days; a bitmap of days; the predicates' stacks
         *(np.zeros(work, i64) for _ in range(4)), np.zeros(days, np.int8), np.zeros(16), np.zeros(16),
-        np.zeros(64 * scale + 1, i64), np.zeros(rules, i64), np.zeros(64 * scale, i64))
+        np.zeros(64 * scale + 1, i64), np.zeros(rules, i64), np.zeros(64 * scale, i64), np.zeros(days, np.int8))
 
 
 def _output(n: int, rows: int) -> Output:

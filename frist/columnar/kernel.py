@@ -58,6 +58,7 @@ TEST_OCCURS, TEST_LASTS, TEST_DURING, TEST_FIELD_BEFORE = range(4)
 # counters (S.n)
 N_RESULTS, N_EFFECTS, N_CLAIMS, N_SANCTIONS, N_SEQ, N_DAYS, N_ERR, N_ERR_RULE, N_ERR_ARG, N_ASOF, N_PERSON = range(11)
 N_ANCHOR_DAY, N_RULE, N_OVERFLOW, N_ERR_ARG2 = 11, 12, 13, 14
+N_EVER, N_UB_LO, N_UB_STAMP = 15, 16, 17  # the effects' version; the days-used bitmap's first day and version
 # errors
 ERR_AMBIGUOUS, ERR_FACT, ERR_OVERFLOW = 1, 2, 3
 # reasons of benefit effects, for telling effects apart as the engine's reason texts do
@@ -648,6 +649,7 @@ def sanction(G, E, S, day):
         return
     S.sn[n] = day
     S.n[N_SANCTIONS] = n + 1
+    S.n[N_EVER] += 1
     S.Z[S.oz[7] + G.V[G.o1[0] + 2]] = 0
 
 
@@ -666,8 +668,17 @@ def valid(G, E, S, r, day):
 
 @njit
 def applies(G, E, S, r, day):
+    """``applies`` on ``day``; a condition on facts alone is asked once a person."""
     q = G.I[G.o2[0] + r, R_APPLIES]
-    return q < 0 or pred(G, E, S, q, M1, I0, day)
+    if q < 0:
+        return True
+    if G.V[G.o1[23] + q] == 0:
+        return pred(G, E, S, q, M1, I0, day)
+    known = S.Z[S.oz[11] + q]
+    if known < 0:
+        known = 1 if pred(G, E, S, q, M1, I0, day) else 0
+        S.Z[S.oz[11] + q] = known
+    return known == 1
 
 
 @njit
@@ -712,6 +723,7 @@ def not_applicable(S, r):
 # ============================================================================ benefit effects and claims
 @njit
 def add_effect(S, kind, start, end, r, rs, rn, during):
+    S.n[N_EVER] += 1
     k = S.n[N_EFFECTS]
     if k >= S.X.shape[0]:
         S.n[N_OVERFLOW] = 1
@@ -1794,6 +1806,33 @@ def _next_free(taken, i):
 
 
 @njit
+def _days_used(G, E, S, adate):
+    """The offset of ``adate`` in ``S.UB``: 1 on each day paid, or with a quarantine served (BP-2), from
+    the first registration to the check date; made again only when the effects or sanctions change."""
+    stamp = S.n[N_EVER] + 1
+    if S.n[N_UB_STAMP] == stamp and S.n[N_UB_LO] <= adate:
+        return adate - S.n[N_UB_LO]
+    s = G.V[G.o1[0] + 2]
+    spells(G, E, S, s)
+    lo = adate
+    if S.Z[S.oz[6] + s] > 0:
+        lo = min(lo, S.SP[s, 0, 0])
+    hi = S.n[N_ASOF]
+    size = hi - lo + 1
+    if size > S.UB.shape[0]:
+        S.n[N_OVERFLOW] = 1
+        return M1
+    using = S.UB[:size]
+    _paint(G, E, S, lo, hi, using, I0, I1)
+    _paint_unregistered(G, E, S, lo, hi, using)
+    for j in range(size):
+        using[j] = 1 - using[j]
+    S.n[N_UB_LO] = lo
+    S.n[N_UB_STAMP] = stamp
+    return adate - lo
+
+
+@njit
 def consumption(G, E, S, r):
     at, within, unit = G.I[G.o2[0] + r, R_ATYPE], G.I[G.o2[0] + r, R_WITHIN], G.I[G.o2[0] + r, R_UNIT]
     lt, lq = G.I[G.o2[0] + r, R_LTYPE], G.I[G.o2[0] + r, R_LPRED]
@@ -1817,12 +1856,10 @@ def consumption(G, E, S, r):
         if size > S.BM.shape[0]:
             S.n[N_OVERFLOW] = 1
             return
-        using = S.BM[:size]
-        if size:
-            _paint(G, E, S, adate, last, using, I0, I1)
-            _paint_unregistered(G, E, S, adate, last, using)
-            for j in range(size):  # a day paid, or a day of quarantine served (BP-2)
-                using[j] = 1 - using[j]
+        off = _days_used(G, E, S, adate) if size else I0
+        if off < 0:
+            return
+        using = S.UB[off:off + size]
         nxt = 0
         lslot = _matching(G, E, S, lt, lq) if lt >= 0 else M1
         ln = S.Z[S.oz[8] + lslot] if lt >= 0 else I0
@@ -1922,6 +1959,7 @@ def checkpoint(S):
 
 @njit
 def rollback(G, S, kept, nkept):
+    S.n[N_EVER] += 1
     S.n[N_RESULTS] = S.Z[S.oz[4] + 0]
     S.n[N_EFFECTS] = S.Z[S.oz[4] + 1]
     S.n[N_CLAIMS] = S.Z[S.oz[4] + 2]
@@ -2089,6 +2127,7 @@ def _reset(G, E, S, p, as_of):
         S.Z[S.oz[0] + t] = k - lo
         S.Z[S.oz[1] + t] = 0
     S.Z[S.oz[9]:S.oz[10]] = -1
+    S.Z[S.oz[11]:S.oz[12]] = -1
     S.Z[S.oz[7]:S.oz[8]] = 0
     S.Z[S.oz[2]:S.oz[3]] = 0
     S.Z[S.oz[3]:S.oz[4]] = 0

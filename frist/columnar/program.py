@@ -39,14 +39,14 @@ Program = namedtuple("Program", [
     "gi", "hol", "t_derived", "t_hours", "slot", "par_off", "par_start", "par_num", "par_dur", "dur",
     "amt_kind", "amt_val", "amt_ref", "amt_ref2", "code", "kconst", "pred_off", "set_off", "set_vals", "tests",
     "st", "clock_state", "rp", "eff", "until", "until_items", "lad", "lad_off", "sh", "sh_off", "exq", "exq_off",
-    "exc_off", "exc_q", "q_slot", "t_slot", "skip_types", "cause_code", "derived_types", "order"])
+    "exc_off", "exc_q", "q_slot", "t_slot", "skip_types", "cause_code", "derived_types", "order", "pred_dayfree"])
 
 
 Packed = namedtuple("Packed", ["I", "V", "F", "hol", "o2", "o1", "of"])
 TABLES_2D = ["rp", "eff", "until", "lad", "sh", "tests", "st", "dur", "code", "par_dur", "slot"]
 TABLES_1D = ["gi", "t_derived", "t_hours", "par_off", "par_start", "amt_kind", "amt_ref", "amt_ref2", "pred_off",
              "set_off", "clock_state", "until_items", "lad_off", "sh_off", "exq", "exq_off", "exc_off", "exc_q",
-             "q_slot", "t_slot", "skip_types", "derived_types", "order"]
+             "q_slot", "t_slot", "skip_types", "derived_types", "order", "pred_dayfree"]
 TABLES_F = ["par_num", "amt_val", "kconst", "set_vals", "cause_code"]
 
 
@@ -577,4 +577,15 @@ def build(book: RuleBook, order: tuple | None = None) -> Program:
         exc_off=offsets(exc), exc_q=np.array([q for x in exc for q in x] or [0], np.int64),
         q_slot=np.arange(len(types), n_matching, dtype=np.int64), t_slot=np.arange(len(types), dtype=np.int64),
         skip_types=np.array(b.skip_types or [0], np.int64), cause_code=cause_code,
-        derived_types=np.array([b.type_id[t] for t in derived] or [0], np.int64), order=order)
+        derived_types=np.array([b.type_id[t] for t in derived] or [0], np.int64), order=order,
+        pred_dayfree=_dayfree(b))
+
+
+def _dayfree(b: _Builder):
+    """For each predicate: 1 when it reads only person facts and constants (its answer is the same on
+    every day, so a person's is asked once), else 0."""
+    out = []
+    for q in range(len(b.pred_off) - 1):
+        ops = {op for op, _ in b.code[b.pred_off[q]:b.pred_off[q + 1]]}
+        out.append(int(b.pred_type[q] < 0 and not ops & {K.OP_PARAM, K.OP_AGE, K.OP_TEST, K.OP_FIELD}))
+    return np.array(out or [0], np.int64)
