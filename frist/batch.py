@@ -37,6 +37,7 @@ with no progress bar.
 from __future__ import annotations
 
 import collections
+import importlib.util
 import ctypes
 import datetime as _dt
 import hashlib
@@ -1256,8 +1257,9 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
     settings = {"input": str(source), "rules_name": rules_name, "as_of": day.isoformat(),
                 "detail": detail, "format": fmt, "partition_size": partition_size, "max_row_bytes": max_row_bytes}
     prepare_output(out, _manifest(source, rules_name, module.BOOK["digest"], day, settings))
-    # the columnar engine reads the input as columns; the full report (--detail full) is the per-timeline engine's
-    columnar = engine == "columnar" and detail != "full"
+    # the columnar engine reads the input as columns; the full report (--detail full) is the per-timeline engine's.
+    # Dask workers get columnar partitions too where the columnar extra is installed (the records are the same).
+    columnar = detail != "full" and (engine == "columnar" or (engine == "dask" and _columnar_installed()))
     if columnar:
         settings["engine"] = "columnar"
         from .columnar.engine import warm
@@ -1320,6 +1322,10 @@ def run_batch(input_path, output_dir, *, rules="rules.yaml", as_of, engine="loca
     _write_atomic(out / SUMMARY, _json_bytes({**summary.to_json(), "as_of": day.isoformat(),
                                               "input": str(source), "rules": rules_name}))
     return summary
+
+
+def _columnar_installed() -> bool:
+    return all(importlib.util.find_spec(name) is not None for name in ("numpy", "numba", "polars"))
 
 
 def _check_counts(out: Path, summary: Summary, tally: Tally, on_disk: tuple) -> None:

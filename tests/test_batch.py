@@ -267,13 +267,14 @@ def test_a_rerun_resumes_after_a_crash_and_refuses_another_check_date(each_engin
 
 # ---------------------------------------------------------------------------- dask
 
-def test_the_dask_engine_on_a_local_cluster_writes_what_the_local_engine_writes(tmp_path, documents):
+@pytest.mark.parametrize("detail", ["full", "violations"])  # violations: columnar partitions, where installed
+def test_the_dask_engine_on_a_local_cluster_writes_what_the_local_engine_writes(tmp_path, documents, detail):
     distributed = pytest.importorskip("distributed")
     path = make_input(tmp_path, documents, "jsonl", "events")
-    local = run(path, tmp_path / "local", detail="full")
+    local = run(path, tmp_path / "local", detail=detail)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
-        remote = run(path, tmp_path / "dask", detail="full", engine="dask", scheduler=cluster.scheduler_address)
+        remote = run(path, tmp_path / "dask", detail=detail, engine="dask", scheduler=cluster.scheduler_address)
     assert snapshot(tmp_path / "dask") == snapshot(tmp_path / "local")
     assert (remote.persons, remote.reports, remote.errors, remote.violations, remote.partitions) == \
         (local.persons, local.reports, local.errors, local.violations, local.partitions)

@@ -469,8 +469,14 @@ def deadly(module, person, *rest, check_person=batch.check_person):
         os.kill(os.getpid(), signal.SIGKILL)
     return check_person(module, person, *rest)
 
+def deadly_chunk(chunk, *rest, check_chunk=batch.check_chunk):  # the columnar engine's partitions
+    if any(person.id == "p007" for person in chunk.persons):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return check_chunk(chunk, *rest)
+
 if batch.check_person.__name__ != "deadly":  # once: Dask may run a preload script more than once in a worker
     batch.check_person = deadly
+    batch.check_chunk = deadly_chunk
 """
 
 
