@@ -1643,19 +1643,6 @@ def periodic_hours(G, E, S, r):
 
 # ============================================================================ days on which something stops dagpenge
 @njit
-def _effect_on(G, E, S, x, day):
-    """Is benefit effect ``x`` in force on ``day``?"""
-    if S.X[x, 7] >= 0:
-        for j in range(S.X[x, 7], S.X[x, 7] + S.X[x, 8]):
-            if S.xd[j] == day:
-                return True
-        return False
-    if day < S.X[x, 1] or (S.X[x, 2] != NA and day > S.X[x, 2]):
-        return False
-    return S.X[x, 6] < 0 or in_state(G, E, S, S.X[x, 6], day)
-
-
-@njit
 def _paint(G, E, S, lo, hi, out, interval_only, skip_quarantine):
     """``out[d - lo]`` = 1 on the days of [lo, hi] on which one of the effects (only those over spans
     of days, or all but quarantines) is in force."""
