@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="check a timeline against the rule book")
     p.add_argument("timeline", help="timeline file (YAML or JSON)")
     p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
-    p.add_argument("--as-of", default=None, help="check as of this day, YYYY-MM-DD (default: today)")
+    p.add_argument("--as-of", default=None,
+                   help="check as of this day, YYYY-MM-DD (default: the timeline's as_of, else today)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--no-cache", action="store_true", help="compile afresh, ignoring the cache")
     p.add_argument("--strict", action="store_true", help="exit with 1 when a duty is violated")

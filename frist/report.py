@@ -22,6 +22,9 @@ from .runtime.timeline import Timeline, build_timeline
 from .source import DEFAULT_LIMITS, parse_text, read_file
 
 REPORT_VERSION = "2.0"
+# how the first line of a text report says where its check date came from
+AS_OF_FROM = {"argument": "", "timeline": " (the timeline's as_of)",
+              "today": " (today: no --as-of was given and the timeline names no as_of)"}
 STATUSES = ("violated", "in_force", "pending", "fulfilled", "not_in_force", "waived", "not_applicable")
 HOLDERS = ("person", "akasse", "jobcenter")
 SECTIONS = {"person": "Duties of the person", "akasse": "Duties of the a-kasse",
@@ -39,6 +42,7 @@ class Report:
     results: list
     benefit: dict
     versions: list = None  # [{"on", "family", "rules"}], one per family and registration
+    as_of_from: str = "argument"  # where the check date came from: argument | timeline | today (AS_OF_FROM)
 
     def ambiguities(self) -> list:
         """Families for which not exactly one version applied: two or more (ambiguous) or none (a gap)."""
@@ -78,6 +82,7 @@ class Report:
         return {
             "report_version": REPORT_VERSION,
             "as_of": self.as_of.isoformat(),
+            "as_of_from": self.as_of_from,
             "rulebook": {k: self.book[k] for k in ("name", "path", "digest", "compiler")},
             "timeline": self.timeline.name,
             "person": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.timeline.person.items()},
@@ -97,7 +102,7 @@ class Report:
         head = ("STATUS", "RULE", "INSTANCE", "DEADLINE", "DETAIL")
         every = [head] + [row for group in rows.values() for row in group]
         widths = [max(len(row[i]) for row in every) for i in range(4)]
-        lines = [f"frist report as of {self.as_of.isoformat()} — {self.timeline.name}"]
+        lines = [f"frist report as of {self.as_of.isoformat()}{AS_OF_FROM[self.as_of_from]} — {self.timeline.name}"]
         for holder, title in SECTIONS.items():
             if holder not in rows:
                 continue
@@ -235,8 +240,9 @@ def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None
 
     ``timeline`` is a path, YAML/JSON text or a mapping; ``rules`` a rule-book
     path (compiled through the cache) or a module from :func:`compile_rules`;
-    ``as_of`` a date or ``YYYY-MM-DD`` (default today): nothing after it is
-    known, and deadlines after it are pending.
+    ``as_of`` a date or ``YYYY-MM-DD``: nothing after it is known, and deadlines
+    after it are pending.  Without it, the timeline's own ``as_of`` is the check
+    date, and without that, today; the report says which (``as_of_from``).
 
     Raises :class:`~frist.errors.RuleBookError` for a bad rule book,
     :class:`~frist.errors.TimelineError` for a bad timeline (both located) and
@@ -246,10 +252,11 @@ def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None
     book = module.BOOK
     with _collector_paused():
         tl = timeline if isinstance(timeline, Timeline) else load_timeline(timeline, book["vocabulary"])
-        as_of = check_date(_dt.date.today() if as_of is None else as_of)
+        source = "argument" if as_of is not None else "timeline" if tl.as_of is not None else "today"
+        as_of = check_date({"argument": as_of, "timeline": tl.as_of, "today": _dt.date.today()}[source])
         ctx = engine.Context(book, tl, as_of)
         engine.evaluate(ctx, module)
-        return Report(as_of, book, tl, ctx.results, engine.benefit_status(ctx), _versions(module, ctx))
+        return Report(as_of, book, tl, ctx.results, engine.benefit_status(ctx), _versions(module, ctx), source)
 
 
 @contextlib.contextmanager

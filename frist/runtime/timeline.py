@@ -16,6 +16,7 @@ from ..errors import Collector, Span, TimelineError, did_you_mean
 from ..source import key_span, span_of
 
 RESERVED = {"type", "date", "start", "end", "id"}
+TOP_LEVEL = ["person", "events", "name", "note", "as_of"]  # as_of: the day to check on, unless told another
 DEFAULT_MAX = 1_000_000  # the largest value of a number field whose vocabulary declares no `max`
 
 
@@ -63,6 +64,7 @@ class Timeline:
     events: list
     name: str = "<timeline>"
     by_type: dict = field(default_factory=dict)
+    as_of: Date | None = None  # the check date the timeline names (``as_of:``), if it names one
 
     def index(self) -> "Timeline":
         """Group events by type, each group sorted by date (stable on input order)."""
@@ -150,9 +152,15 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
                    hint="start the file with `person:`")
         errors.raise_if_any()
     for key in document:
-        if key not in ("person", "events", "name", "note"):
+        if key not in TOP_LEVEL:
             errors.add(f"unknown top-level key `{key}`", key_span(document, key),
-                       hint=did_you_mean(key, ["person", "events", "name", "note"]))
+                       hint=did_you_mean(key, TOP_LEVEL))
+    as_of = None
+    if "as_of" in document:
+        try:
+            as_of = parse_date(document["as_of"])
+        except DateError as exc:
+            errors.add(f"as_of: {exc}", span_of(document, "as_of"), hint=exc.hint)
     person_doc = document.get("person")
     person = {}
     if not isinstance(person_doc, dict):
@@ -219,4 +227,4 @@ def build_timeline(document, vocabulary: dict, name: str = "<timeline>") -> Time
         events.append(Event(etype, parsed.get("date") or parsed["start"], parsed.get("end"), fields, i,
                             None if ident is None else str(ident)))
     errors.raise_if_any()
-    return Timeline(person, events, name).index()
+    return Timeline(person, events, name, as_of=as_of).index()
