@@ -416,7 +416,7 @@ def _batch(path: Path, count: int, rules: str, cache: Path, engine: Columnar, ar
 
     workers = args.workers or os.cpu_count()
     million = count == 1_000_000
-    partition = max(1_000, min(50_000, count // 8))
+    partition = max(1_000, min(5_000, count // 8))  # memory grows with the partition, not the population
     print(f"\n  run_batch(engine=\"columnar\") on {count:,} persons, {workers} workers, partitions of "
           f"{partition:,}, in a child process")
     label = "1,000,000 timelines" + ("" if million else f", PROJECTED from {count:,}")
