@@ -93,3 +93,17 @@ def span(first, last):
         out.add(day)
         day += dt.timedelta(days=1)
     return out
+
+
+# batch tests that take ``each_engine`` run with both batch engines: the per-timeline one (local) and the
+# columnar one; their ``run`` helpers read the engine from ENGINE
+ENGINE = ["local"]
+
+
+@pytest.fixture(params=["local", "columnar"])
+def each_engine(request):
+    if request.param == "columnar":
+        pytest.importorskip("frist.columnar.read")
+    ENGINE[0] = request.param
+    yield request.param
+    ENGINE[0] = "local"

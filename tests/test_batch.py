@@ -19,7 +19,7 @@ from frist.batch import Summary, run_batch
 from frist.generate import Chooser, timeline_document
 from frist.source import read_file
 
-from conftest import ROOT, RULES, unpaid_days
+from conftest import ENGINE, ROOT, RULES, unpaid_days
 from helpers import run_cli
 
 pa = pytest.importorskip("pyarrow")
@@ -88,19 +88,6 @@ def records(out):
 
 def snapshot(out):
     return {p.name: p.read_bytes() for p in sorted(out.glob("part-*"))}
-
-
-# the tests that take ``each_engine`` run with both batch engines: the per-timeline one (local) and the columnar one
-ENGINE = ["local"]
-
-
-@pytest.fixture(params=["local", "columnar"])
-def each_engine(request):
-    if request.param == "columnar":
-        pytest.importorskip("frist.columnar.read")
-    ENGINE[0] = request.param
-    yield request.param
-    ENGINE[0] = "local"
 
 
 def run(input_path, out, **options):

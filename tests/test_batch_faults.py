@@ -28,7 +28,7 @@ from frist import batch
 from frist.batch import Summary, Tally, run_batch
 from frist.generate import Chooser, timeline_document
 
-from conftest import RULES
+from conftest import ENGINE, RULES
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -65,19 +65,6 @@ def clean(tmp_path_factory, _cache_dir):
     summary = run(path, folder / "clean")
     assert (summary.persons, summary.reports, summary.errors) == (PERSONS + 2, PERSONS, 2)
     return Clean(path, lines, folder / "clean", summary)
-
-
-# the tests that take ``each_engine`` run with both batch engines: the per-timeline one (local) and the columnar one
-ENGINE = ["local"]
-
-
-@pytest.fixture(params=["local", "columnar"])
-def each_engine(request):
-    if request.param == "columnar":
-        pytest.importorskip("frist.columnar.read")
-    ENGINE[0] = request.param
-    yield request.param
-    ENGINE[0] = "local"
 
 
 def run(path, out, **options) -> Summary:
