@@ -27,6 +27,7 @@ from .generate import generate
 from .lint import lint
 from .report import check
 from .rulebook import load
+from .timeline_schema import timeline_schema
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
 
@@ -72,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="directory to write them to")
     p.add_argument("--profile", default=None, help="a person profile (see frist.testing.PROFILES)")
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same files (default: 0)")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a timeline for the rule book")
+    p.add_argument("what", choices=("timeline",), help="what to describe: timeline")
+    p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
+    p.add_argument("-o", "--output", default=None, help="file to write the schema to (default: stdout)")
 
     p = sub.add_parser("batch", help="check many timelines (JSON Lines or Parquet) in parallel, resumably")
     p.add_argument("input", help="timelines: *.jsonl, *.ndjson or *.parquet, one timeline or one event a row")
@@ -127,7 +133,7 @@ def _default_rules(args) -> None:
     if getattr(args, "rules", "") is not None:
         return
     if not Path(DEFAULT_RULES).is_file():
-        how = "--rules PATH" if args.command in ("check", "batch") else f"frist {args.command} PATH"
+        how = "--rules PATH" if args.command in ("check", "batch", "schema") else f"frist {args.command} PATH"
         raise FristError(Diagnostic(
             f"no rule book given, and there is no `{DEFAULT_RULES}` in the current folder ({Path.cwd()})",
             Span("<command line>", 1, 1),
@@ -152,6 +158,20 @@ def _run(args) -> int:
             print(f"frist: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
             return EXIT_INVALID
         print(f"wrote {len(paths)} timeline(s) to {args.output}")
+        return EXIT_OK
+    if args.command == "schema":
+        book = load(args.rules)
+        text = json.dumps(timeline_schema(book.vocabulary, name=str(args.rules), digest=book.digest),
+                          ensure_ascii=False, indent=2) + "\n"
+        if args.output is None:
+            sys.stdout.write(text)
+            return EXIT_OK
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"frist: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"wrote {args.output}")
         return EXIT_OK
     if args.command == "batch":
         from .batch import run_batch  # pyarrow, dask and tqdm load only here, and only when needed
