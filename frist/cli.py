@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--no-cache", action="store_true", help="compile afresh, ignoring the cache")
     p.add_argument("--strict", action="store_true", help="exit with 1 when a duty is violated")
+    p.add_argument("--all", action="store_true", dest="every_result",
+                   help="list every result in the text report, fulfilled and not applicable ones too")
 
     p = sub.add_parser("compile", help="compile the rule book into a Python module")
     p.add_argument("rules")
@@ -217,7 +219,7 @@ def _run(args) -> int:
         json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(report.to_text())
+        sys.stdout.write(report.to_text(every_result=args.every_result))
     return EXIT_VIOLATIONS if args.strict and report.violations() else EXIT_OK
 
 

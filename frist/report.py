@@ -26,6 +26,7 @@ REPORT_VERSION = "2.0"
 AS_OF_FROM = {"argument": "", "timeline": " (the timeline's as_of)",
               "today": " (today: no --as-of was given and the timeline names no as_of)"}
 STATUSES = ("violated", "in_force", "pending", "fulfilled", "not_in_force", "waived", "not_applicable")
+LISTED = ("violated", "in_force", "pending")  # what the text report lists; the others it counts
 HOLDERS = ("person", "akasse", "jobcenter")
 SECTIONS = {"person": "Duties of the person", "akasse": "Duties of the a-kasse",
             "jobcenter": "Duties of the jobcenter", None: "Legal effects (the law at work, nobody's breach)"}
@@ -93,14 +94,18 @@ class Report:
             "versions": self.versions or [],
         }
 
-    def to_text(self) -> str:
+    def to_text(self, every_result: bool = False) -> str:
+        """The report for a reader: what is violated, in force or pending, by holder; the other results
+        counted, not listed, unless ``every_result`` (``frist check --all``)."""
         order = {s: i for i, s in enumerate(STATUSES)}
         rows = {}
-        for r in sorted(self.results, key=lambda r: (order[r.status], r.rule.id, r.instance)):
+        shown = [r for r in self.results if every_result or r.status in LISTED]
+        for r in sorted(shown, key=lambda r: (order[r.status], r.rule.id, r.instance)):
             rows.setdefault(r.rule.holder, []).append((r.status.replace("_", " "), r.rule.id, r.instance,
                                                        r.deadline.isoformat() if r.deadline else "", _detail(r)))
         head = ("STATUS", "RULE", "INSTANCE", "DEADLINE", "DETAIL")
         every = [head] + [row for group in rows.values() for row in group]
+        folded = {s: n for s, n in self.counts().items() if n and s not in LISTED and not every_result}
         widths = [max(len(row[i]) for row in every) for i in range(4)]
         lines = [f"frist report as of {self.as_of.isoformat()}{AS_OF_FROM[self.as_of_from]} — {self.timeline.name}"]
         for holder, title in SECTIONS.items():
@@ -109,6 +114,9 @@ class Report:
             lines += ["", title, "  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(head[:4])) + "  " + head[4]]
             for row in rows[holder]:
                 lines.append("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
+        if folded:
+            lines += ["", "Not listed: " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in folded.items())
+                      + " (frist check --all lists every result)"]
         counts = self.counts()
         lines += ["", "  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())]
         lines += _explanations(self.results, self.book.get("sources", {}))
