@@ -17,7 +17,7 @@ from .. import ir
 from ..dates import AmbiguousDate
 from ..report import STATUSES
 from ..rulebook import RuleBook, load_text
-from ..runtime.engine import RuleInfo, ambiguous_date, missing_fact
+from ..runtime.engine import RuleInfo, ambiguous_date, missing_fact, version_on
 from . import cdates
 from . import kernel as K
 from . import program
@@ -76,7 +76,7 @@ def _state_names(book: RuleBook, G) -> list:
 
 
 # ---------------------------------------------------------------------------- columns for the kernel
-def events_table(compiled: Compiled, population: Population, skip=None) -> Events:
+def events_table(compiled: Compiled, population: Population) -> Events:
     """The population's events in one table sorted by person, type, date and place in the file."""
     vocab = compiled.book.vocabulary
     types = compiled.types
@@ -130,8 +130,7 @@ def events_table(compiled: Compiled, population: Population, skip=None) -> Event
         elif values.dtype == np.int32:
             column[values == NA_DAY] = np.nan
         facts[:, f] = column
-    skip = np.zeros(n, np.int8) if skip is None else np.asarray(skip, np.int8)
-    return Events(date, end, fields, toff, facts, skip)
+    return Events(date, end, fields, toff, facts, np.zeros(n, np.int8))  # skip: none (every person is valid)
 
 
 def _state(G, E: Events, scale: int = 1) -> State:
@@ -236,19 +235,10 @@ def instance_name(compiled: Compiled, rule: int, nk: int, a: int, b: int, c: int
         return f"{types[a]} {_iso(b)} period {c}"
     spec = compiled.within[rule]
     if spec[0] == "$":
-        spec = _param_on(compiled.book, spec[1], as_of)
+        spec = version_on(compiled.book.parameters[spec[1]], as_of)
     parts = spec if isinstance(spec[0], (tuple, list)) else (spec,)
     written = " and ".join(f"{n} {u.replace('_', ' ')}s" for n, u in parts)
     return f"{types[a]} within {written} up to {as_of.isoformat()}"
-
-
-def _param_on(book: RuleBook, name: str, day: _dt.date):
-    versions = book.parameters[name]
-    chosen = None
-    for start, value in versions:
-        if str(start) <= day.isoformat():
-            chosen = value
-    return versions[0][1] if chosen is None else chosen
 
 
 def _error_text(compiled: Compiled, err) -> str:

@@ -101,6 +101,7 @@ class _Builder:
         self.sets, self.tests, self.untils, self.until_items = [], [], [], []
         self.pred_type = []  # the event type a predicate reads (-1: a person condition)
         self.buf = []  # the code of the predicate being compiled
+        self.skip_types, self.lad, self.lad_rule = [], [], {}  # hours-off skip types; ladder steps by rule
         self.rule = None
 
     # ---------------------------------------------------------------- names
@@ -486,7 +487,6 @@ def build(book: RuleBook, order: tuple | None = None) -> Program:
     """The tables of ``book`` (see the module's docstring); ``order``: the rules' evaluation order,
     the compiled module's ``ORDER`` (default: as :func:`frist.ir.lower` gives them)."""
     b = _Builder(book)
-    b.skip_types, b.lad, b.lad_rule = [], [], {}
     rules = ir.lower(book)
     nr = max((r.index for r in rules), default=-1) + 1
     rp = np.full((max(nr, 1), RULE_SLOTS), -1, np.int64)

@@ -209,14 +209,7 @@ class Context:
 
     # ---------------------------------------------------------------- parameters and durations
     def param(self, name: str, at: Date):
-        versions = self.book["parameters"][name]
-        chosen = None
-        for start, value in versions:
-            if start <= at.isoformat():
-                chosen = value
-        if chosen is None:
-            chosen = versions[0][1]
-        return chosen
+        return version_on(self.book["parameters"][name], at)
 
     def amount(self, spec, at: Date):
         if isinstance(spec, tuple) and spec[0] == "*":  # a share of a person fact
@@ -368,6 +361,16 @@ class Context:
     def add(self, result: Result) -> Result:
         self.results.append(result)
         return result
+
+
+def version_on(versions, at: Date):
+    """The value of a parameter's ``versions`` (``(start, value)``, in date order) in force on ``at``;
+    the first one's before it starts."""
+    chosen = None
+    for start, value in versions:
+        if str(start) <= at.isoformat():
+            chosen = value
+    return versions[0][1] if chosen is None else chosen
 
 
 def missing_fact(rule: RuleInfo | None, fact: str) -> EvaluationError:
