@@ -28,16 +28,18 @@ MODES = {
               "reference_budget": 20, "scaling": (100, 1000, 10_000), "scaling_budget": 20,
               "validation": (250, 1000, 4000), "validation_budget": 10, "batch": (10_000,),
               "columnar": {"persons": 20_000, "sample": 2000, "sizes": (5000, 10_000, 20_000), "events": (20, 50, 100),
-                           "events_persons": 5000, "comparators": 20_000, "repeats": 3, "budget": 30}},
+                           "events_persons": 5000, "comparators": 20_000, "repeats": 3, "budget": 30},
+              "serve": {"clients": 8, "seconds": 3}},
     "full": {"cold": 7, "cached": 50, "check": 3000, "check_budget": 60, "reference": 100,
              "reference_budget": 120, "scaling": (1000, 10_000, 100_000), "scaling_budget": 180,
              "validation": (1000, 4000, 16_000, 64_000), "validation_budget": 120,
              "batch": (10_000, 100_000, 1_000_000),
              "columnar": {"persons": 1_000_000, "sample": 5000, "sizes": (100_000, 300_000, 1_000_000),
                           "events": (20, 50, 100), "events_persons": 100_000, "comparators": 100_000, "repeats": 3,
-                          "budget": 180}},
+                          "budget": 180},
+             "serve": {"clients": 8, "seconds": 10}},
 }
-SECTIONS = ("compile", "check", "reference", "scaling", "batch", "columnar")
+SECTIONS = ("compile", "check", "reference", "scaling", "batch", "columnar", "serve")
 GENERATE_PER_TIMELINE = 0.6e-3  # s of one core to generate a timeline, until measured
 
 
@@ -71,6 +73,10 @@ def main(argv=None) -> int:
         from . import columnar
 
         columnar.run(module, rules, cache, mode, args, verdicts)
+    if "serve" in wanted:
+        from . import serve
+
+        serve.run(rules, cache, mode)
     print(f"\ntargets: {sum(v.startswith('PASS') for _, v in verdicts)} PASS, "
           f"{sum(v.startswith('MISS') for _, v in verdicts)} MISS")
     for name, verdict in verdicts:

@@ -505,7 +505,7 @@ def check_person(module, person: Person, path: str, as_of: _dt.date, detail: str
         return {"id": person.id, "status": "error", "error": person.error}
     try:
         timeline = load_timeline(_located(person, path), module.BOOK["vocabulary"])
-        report = check(timeline, rules=module, as_of=as_of)
+        report = check(timeline, rules=module, as_of=as_of, explain=detail == "full")
     except FristError as exc:
         return {"id": person.id, "status": "error", "error": exc.format()}
     except Exception as exc:  # a bug must not stop a long run; the record says what happened

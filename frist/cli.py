@@ -17,6 +17,8 @@ import argparse
 import json
 import os
 import sys
+import textwrap
+import tempfile
 from pathlib import Path
 
 from . import __version__, quotes
@@ -24,7 +26,9 @@ from .compiler import compile_rules, compile_source
 from .coverage import catalog_path, coverage, load_catalog
 from .errors import Diagnostic, FristError, Span
 from .generate import generate
+from .html_report import to_html
 from .lint import lint
+from .optional import require
 from .report import check
 from .rulebook import load
 from .timeline_schema import timeline_schema
@@ -36,6 +40,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's default exit code is 2 as well; keep the message short
         self.print_usage(sys.stderr)
         self.exit(EXIT_INVALID, f"frist: error: {message}\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a positive whole number")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,11 +64,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--as-of", default=None,
                    help="check as of this day, YYYY-MM-DD (default: the timeline's as_of, else today)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="html: one self-contained page with a picture of the timeline, to open or attach")
+    p.add_argument("-o", "--output", default=None, help="file to write the report to (default: stdout)")
     p.add_argument("--no-cache", action="store_true", help="compile afresh, ignoring the cache")
     p.add_argument("--strict", action="store_true", help="exit with 1 when a duty is violated")
     p.add_argument("--all", action="store_true", dest="every_result",
                    help="list every result in the text report, fulfilled and not applicable ones too")
+    p.add_argument("--lang", choices=("da", "en"), default=None,
+                   help="the report's language (default: the rule book's `language`, else da)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never")
+
+    p = sub.add_parser("explain", help="why a rule's results are what they are, for one timeline")
+    p.add_argument("timeline", help="timeline file (YAML or JSON)")
+    p.add_argument("rule", help="the rule's id, e.g. cv-on-jobnet")
+    p.add_argument("instance", nargs="?", default=None,
+                   help="one instance, as the report names it, e.g. 'registered 2024-03-01' (default: every one)")
+    p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
+    p.add_argument("--as-of", default=None,
+                   help="check as of this day, YYYY-MM-DD (default: the timeline's as_of, else today)")
+    p.add_argument("--lang", choices=("da", "en"), default=None, help="language (default: the rule book's)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = sub.add_parser("compile", help="compile the rule book into a Python module")
     p.add_argument("rules")
@@ -99,6 +130,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-row-bytes", type=int, default=None, metavar="N",
                    help="the longest input line read, in bytes (default: 1 MiB); a longer one is an error record")
 
+    p = sub.add_parser("serve", help="check timelines over HTTP, for other systems (the `serve` extra)")
+    p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000)")
+    p.add_argument("--max-bytes", type=_positive, default=1_048_576, metavar="N",
+                   help="the longest request body read, in bytes (default: 1 MiB); a longer one is refused (413)")
+    p.add_argument("--max-events", type=_positive, default=10_000, metavar="N",
+                   help="the most events a timeline may hold (default: 10,000); more are refused (422)")
+
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
     p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--catalog", default=None, help="catalog file (default: the one the rule book names)")
@@ -135,7 +175,7 @@ def _default_rules(args) -> None:
     if getattr(args, "rules", "") is not None:
         return
     if not Path(DEFAULT_RULES).is_file():
-        how = "--rules PATH" if args.command in ("check", "batch", "schema") else f"frist {args.command} PATH"
+        how = "--rules PATH" if args.command in ("check", "batch", "schema", "explain", "serve") else f"frist {args.command} PATH"
         raise FristError(Diagnostic(
             f"no rule book given, and there is no `{DEFAULT_RULES}` in the current folder ({Path.cwd()})",
             Span("<command line>", 1, 1),
@@ -185,6 +225,13 @@ def _run(args) -> int:
         sys.stdout.write(summary.to_text())
         print(f"wrote {summary.partitions} part file(s) and {args.output}/_summary.json")
         return EXIT_OK
+    if args.command == "serve":
+        for package in ("fastapi", "uvicorn"):
+            require(package, "frist serve")
+        from .serve import serve  # FastAPI and uvicorn load only here
+
+        serve(args.rules, host=args.host, port=args.port, max_bytes=args.max_bytes, max_events=args.max_events)
+        return EXIT_OK
     if args.command == "lint":
         findings = lint(load(args.rules))
         errors = [f for f in findings if f.severity == "error"]
@@ -202,6 +249,8 @@ def _run(args) -> int:
         return EXIT_VIOLATIONS if errors or (warnings and not args.errors_only) else EXIT_OK
     if args.command == "coverage":
         return _coverage(args)
+    if args.command == "explain":
+        return _explain(args)
     if args.command == "compile":
         source = compile_source(args.rules)
         out = Path(args.output)
@@ -215,12 +264,69 @@ def _run(args) -> int:
         return EXIT_OK
     module = compile_rules(args.rules, use_cache=not args.no_cache)
     report = check(args.timeline, rules=module, as_of=args.as_of)
-    if args.format == "json":
-        json.dump(report.to_json(), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+    if args.format == "html":
+        text = to_html(report, getattr(args, "lang", None))
+    elif args.format == "json":
+        text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
     else:
-        sys.stdout.write(report.to_text(every_result=args.every_result))
+        text = report.to_text(every_result=args.every_result, lang=args.lang,
+                              color=args.output is None and _colour(args.color))
+    if args.output is None:
+        sys.stdout.write(text)
+    elif not _write_whole(Path(args.output), text):
+        return EXIT_INVALID
     return EXIT_VIOLATIONS if args.strict and report.violations() else EXIT_OK
+
+
+def _colour(choice: str) -> bool:
+    """Colour the text report on stdout?  ``auto``: when it is a terminal and ``NO_COLOR`` is not set (no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _write_whole(out: Path, text: str) -> bool:
+    """Write ``out`` through a file beside it, so that a reader (or a case file it is attached to) sees the
+    whole report or the one before, never half of one; say so on stderr when it cannot be written."""
+    tmp = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=out.suffix)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # the permissions any other written file gets, not mkstemp's 0600
+        os.replace(tmp, out)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        print(f"frist: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return False
+    print(f"wrote {out}")
+    return True
+
+
+def _explain(args) -> int:
+    """``frist explain``: the explanations of one rule's results (or one instance's), as text or JSON."""
+    from .explain import render, select
+
+    module = compile_rules(args.rules)
+    report = check(args.timeline, rules=module, as_of=args.as_of)
+    chosen = select(report.to_json()["results"], args.rule, args.instance)
+    if args.format == "json":
+        json.dump({"as_of": report.as_of.isoformat(), "as_of_from": report.as_of_from, "timeline": report.timeline.name,
+                   "rule": args.rule, "results": chosen}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    lang = args.lang or module.BOOK.get("language", "da")
+    head = {"da": f"Forklaring pr. {report.as_of.isoformat()} — {report.timeline.name}",
+            "en": f"Explanation as of {report.as_of.isoformat()} — {report.timeline.name}"}
+    lines = textwrap.wrap(head[lang], 100, subsequent_indent="  ")
+    for result in chosen:
+        lines += [""] + render(result, lang, width=100)
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
 
 
 def _coverage(args) -> int:

@@ -124,6 +124,17 @@ def _checker(rule: ir.RuleIR) -> py.FunctionDef:
     return func
 
 
+def _parameter_info(book: RuleBook) -> dict:
+    """What an explanation says of a parameter: each version's value as written and the words of the
+    source it came from (the parameter's ``doc`` is for editors, and stays out of the module)."""
+    out = {}
+    for name, spec in book.doc.get("parameters", {}).items():
+        out[name] = {"versions": [
+            {"from": v["from"], "value": v["value"], "source": v["cite"]["source"],
+             "section": v["cite"].get("section"), "quote": v["cite"].get("quote")} for v in spec["versions"]]}
+    return out
+
+
 def module_ast(book: RuleBook, rules: list) -> py.Module:
     header = (f"frist {__version__} checkers for {book.path} (sha256 {book.digest}); "
               f"generated for Python {sys.version_info.major}.{sys.version_info.minor}. Do not edit.")
@@ -133,6 +144,10 @@ def module_ast(book: RuleBook, rules: list) -> py.Module:
         "digest": book.digest,
         "compiler": __version__,
         "month_rounding": book.month_rounding,
+        "language": book.language,
+        "parameter_info": _parameter_info(book),
+        # an exception's reason in Danish, by the English words a result's ``reason`` carries
+        "reasons_da": {reason["en"]: reason.get("da", reason["en"]) for r in book.rules for _, reason in r.exceptions},
         "sources": book.doc["sources"],
         "parameters": {k: tuple(v) for k, v in book.parameters.items()},
         "vocabulary": {k: v for k, v in book.vocabulary.items() if not k.startswith("_")},

@@ -27,6 +27,8 @@ EXTRAS = {  # the extra that holds each optional package, as pyproject.toml decl
     "numpy": "columnar",
     "numba": "columnar",
     "polars": "columnar",
+    "fastapi": "serve",
+    "uvicorn": "serve",
 }
 
 

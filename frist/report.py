@@ -2,7 +2,7 @@
 
 :func:`check` is the developer's entry point; the :class:`Report` it returns
 has a versioned JSON form (:meth:`Report.to_json`, documented in the README)
-and a text table for caseworkers (:meth:`Report.to_text`).
+and a text report for caseworkers (:meth:`Report.to_text`, laid out by :mod:`frist.text_report`).
 """
 
 from __future__ import annotations
@@ -17,19 +17,14 @@ from types import ModuleType
 from .compiler import compile_rules
 from .dates import DateError, parse_date
 from .errors import Diagnostic, FristError, Span, TimelineError
+from .explain import explanation
 from .runtime import engine
 from .runtime.timeline import Timeline, build_timeline
 from .source import DEFAULT_LIMITS, parse_text, read_file
 
 REPORT_VERSION = "2.0"
-# how the first line of a text report says where its check date came from
-AS_OF_FROM = {"argument": "", "timeline": " (the timeline's as_of)",
-              "today": " (today: no --as-of was given and the timeline names no as_of)"}
 STATUSES = ("violated", "in_force", "pending", "fulfilled", "not_in_force", "waived", "not_applicable")
-LISTED = ("violated", "in_force", "pending")  # what the text report lists; the others it counts
 HOLDERS = ("person", "akasse", "jobcenter")
-SECTIONS = {"person": "Duties of the person", "akasse": "Duties of the a-kasse",
-            "jobcenter": "Duties of the jobcenter", None: "Legal effects (the law at work, nobody's breach)"}
 
 
 @dataclass
@@ -43,7 +38,7 @@ class Report:
     results: list
     benefit: dict
     versions: list = None  # [{"on", "family", "rules"}], one per family and registration
-    as_of_from: str = "argument"  # where the check date came from: argument | timeline | today (AS_OF_FROM)
+    as_of_from: str = "argument"  # where the check date came from: argument | timeline | today
 
     def ambiguities(self) -> list:
         """Families for which not exactly one version applied: two or more (ambiguous) or none (a gap)."""
@@ -79,7 +74,10 @@ class Report:
     def to_json(self) -> dict:
         """The report as JSON-ready values, in the versioned layout the README documents
         (``report_version``, ``summary``, ``results``, ``benefit``, ``versions``)."""
+        from .text_report import Phrases  # the engine's reasons in Danish, for the explanations
+
         sources = self.book["sources"]
+        phrases = Phrases(self.book, {r.rule.id: r.rule for r in self.results})
         return {
             "report_version": REPORT_VERSION,
             "as_of": self.as_of.isoformat(),
@@ -89,96 +87,21 @@ class Report:
             "person": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in self.timeline.person.items()},
             "summary": self.counts(),
             "violations_by_holder": self.violations_by_holder(),
-            "results": [_result_json(r, sources) for r in self.results],
+            "results": [_result_json(r, sources, self, phrases.danish) for r in self.results],
             "benefit": self.benefit,
             "versions": self.versions or [],
         }
 
-    def to_text(self, every_result: bool = False) -> str:
-        """The report for a reader: what is violated, in force or pending, by holder; the other results
-        counted, not listed, unless ``every_result`` (``frist check --all``)."""
-        order = {s: i for i, s in enumerate(STATUSES)}
-        rows = {}
-        shown = [r for r in self.results if every_result or r.status in LISTED]
-        for r in sorted(shown, key=lambda r: (order[r.status], r.rule.id, r.instance)):
-            rows.setdefault(r.rule.holder, []).append((r.status.replace("_", " "), r.rule.id, r.instance,
-                                                       r.deadline.isoformat() if r.deadline else "", _detail(r)))
-        head = ("STATUS", "RULE", "INSTANCE", "DEADLINE", "DETAIL")
-        every = [head] + [row for group in rows.values() for row in group]
-        folded = {s: n for s, n in self.counts().items() if n and s not in LISTED and not every_result}
-        widths = [max(len(row[i]) for row in every) for i in range(4)]
-        lines = [f"frist report as of {self.as_of.isoformat()}{AS_OF_FROM[self.as_of_from]} — {self.timeline.name}"]
-        for holder, title in SECTIONS.items():
-            if holder not in rows:
-                continue
-            lines += ["", title, "  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(head[:4])) + "  " + head[4]]
-            for row in rows[holder]:
-                lines.append("  " + "  ".join(c.ljust(widths[i]) for i, c in enumerate(row[:4])) + "  " + row[4])
-        if folded:
-            lines += ["", "Not listed: " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in folded.items())
-                      + " (frist check --all lists every result)"]
-        counts = self.counts()
-        lines += ["", "  ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())]
-        lines += _explanations(self.results, self.book.get("sources", {}))
-        for v in self.ambiguities():
-            what = "AMBIGUOUS: " + ", ".join(v["rules"]) if v["rules"] else "NO VERSION applies"
-            lines.append(f"warning: {v['family']} for the registration of {v['on']}: {what}")
-        lines += ["", "Dagpenge day by day:"]
-        if not self.benefit["applies"] or not self.benefit["periods"]:
-            lines.append("  " + (self.benefit["reason"] or "no days"))
-        for p in self.benefit["periods"]:
-            state = "payable" if p["payable"] else "NOT payable"
-            why = ("  — " + "; ".join(p["reasons"])) if p["reasons"] else ""
-            lines.append(f"  {p['from']} .. {p['to']}  {state}{why}")
-        return "\n".join(lines) + "\n"
+    def to_text(self, every_result: bool = False, lang: str | None = None, width: int = 100,
+                color: bool = False) -> str:
+        """The report for a caseworker, in ``lang`` (da | en; default the rule book's ``language``):
+        what is violated, by holder, what is in force and what is pending, each with its title, and
+        for the first two its consequence and sources; the other results counted, not listed, unless
+        ``every_result`` (``frist check --all``); then dagpenge day by day.  Every line fits in
+        ``width`` columns; ``color`` adds ANSI colours (see :mod:`frist.text_report`)."""
+        from .text_report import render  # here, for frist.text_report imports this module
 
-
-def _explanations(results, sources) -> list:
-    """Why, for each rule violated or in force: its consequence and the words of the sources it encodes;
-    and for each rule that applied a reading where the sources disagree, that reading."""
-    lines, seen = [], set()
-    for r in results:
-        if r.status not in (engine.VIOLATED, engine.IN_FORCE) or r.rule.id in seen:
-            continue
-        seen.add(r.rule.id)
-        rule = r.rule
-        lines += ["", f"{rule.id} — {rule.title['en']} ({'in force' if rule.kind == 'effect' else 'broken'}):",
-                  f"  {rule.consequence['en'].strip()}"]
-        for source, section, quote in rule.cites:
-            name = sources.get(source, {}).get("title", source)
-            for passage in quote:
-                lines.append(f"  {source} {section} ({name}): \u201c{' '.join(passage.split())}\u201d")
-        if rule.reading:
-            lines.append(f"  Reading: {' '.join(rule.reading['en'].split())}")
-    applied = {}
-    for r in results:
-        nothing = r.status == engine.NOT_APPLICABLE or (r.status == engine.NOT_IN_FORCE and r.anchor is None)
-        if r.rule.reading and r.rule.id not in seen and not nothing:  # the rule judged something
-            applied.setdefault(r.rule.id, r.rule.reading)
-    for rid, reading in applied.items():
-        lines += ["", f"{rid} — reading applied: {' '.join(reading['en'].split())}"]
-    return (["", "Why:"] + lines) if lines else []
-
-
-def _detail(r) -> str:
-    parts = []
-    if r.fulfilled_by and r.status == engine.FULFILLED:
-        parts.append("by " + ", ".join(f"{e.type} {e.date.isoformat()}" for e in r.fulfilled_by[:3]) +
-                     (" …" if len(r.fulfilled_by) > 3 else ""))
-    if r.violated_since:
-        parts.append(f"{'in force from' if r.rule.kind == 'effect' else 'since'} {r.violated_since.isoformat()}")
-    if "counted" in r.detail:
-        parts.append(f"{r.detail['counted']} of {r.detail.get('required', r.detail.get('limit'))}")
-    if r.reason:
-        parts.append(r.reason)
-    for action in r.actions:
-        if not action.get("from"):
-            parts.append(action["action"])
-        elif action.get("to") == action["from"]:
-            parts.append(f"{action['action']} on {action['from']}")
-        else:
-            parts.append(f"{action['action']} {action['from']} .. {action.get('to') or 'open'}")
-    return "; ".join(parts)
+        return render(self, every_result=every_result, lang=lang, width=width, color=color)
 
 
 def in_force_from(r) -> str | None:
@@ -191,7 +114,7 @@ def _date(value):
     return value.isoformat() if value is not None else None
 
 
-def _result_json(r, sources) -> dict:
+def _result_json(r, sources, report=None, danish=None) -> dict:
     rule = r.rule
     effect = rule.kind == "effect"
     return {
@@ -220,6 +143,7 @@ def _result_json(r, sources) -> dict:
                   for s, sec, quote in rule.cites],
         "reading": rule.reading,
         "location": rule.location,
+        "explanation": None if report is None or r.steps is None else explanation(r, report.book, report.as_of, danish),
     }
 
 
@@ -243,7 +167,7 @@ def load_timeline(source, vocabulary: dict, name: str | None = None) -> Timeline
     return timeline
 
 
-def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None) -> Report:
+def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None, explain: bool = True) -> Report:
     """Check a timeline against a rule book and return the :class:`Report`.
 
     ``timeline`` is a path, YAML/JSON text or a mapping; ``rules`` a rule-book
@@ -251,6 +175,8 @@ def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None
     ``as_of`` a date or ``YYYY-MM-DD``: nothing after it is known, and deadlines
     after it are pending.  Without it, the timeline's own ``as_of`` is the check
     date, and without that, today; the report says which (``as_of_from``).
+    ``explain`` records what the evaluation does for each result, for its ``explanation``
+    (:mod:`frist.explain`); without it the report has none, and checking is a little faster.
 
     Raises :class:`~frist.errors.RuleBookError` for a bad rule book,
     :class:`~frist.errors.TimelineError` for a bad timeline (both located) and
@@ -263,6 +189,8 @@ def check(timeline, *, rules: str | Path | ModuleType = "rules.yaml", as_of=None
         source = "argument" if as_of is not None else "timeline" if tl.as_of is not None else "today"
         as_of = check_date({"argument": as_of, "timeline": tl.as_of, "today": _dt.date.today()}[source])
         ctx = engine.Context(book, tl, as_of)
+        if explain:
+            ctx.trace = []
         engine.evaluate(ctx, module)
         return Report(as_of, book, tl, ctx.results, engine.benefit_status(ctx), _versions(module, ctx), source)
 

@@ -63,6 +63,7 @@ class RuleBook:
     located: dict = field(default=None, repr=False)  # the document as read: values with their places
     cycles: list = field(default_factory=list)  # rules that change what each other reads (frist lint: order)
     families: dict = field(default_factory=dict)  # id -> (doc, applies node or None)
+    language: str = "da"  # what reports speak by default: da | en
 
     @property
     def events(self) -> dict:
@@ -123,6 +124,7 @@ def load_document(document, text: str, name: str) -> RuleBook:
     book = RuleBook(name, text, _plain(document), [], document.get("calendar", {}).get("month_rounding", "refuse"),
                     _plain(document["vocabulary"]), {})
     book.located = document
+    book.language = document.get("language", "da")
     book.vocabulary.setdefault("states", {})
     book.vocabulary.setdefault("clocks", {})
     _check_vocabulary(document, book, errors)

@@ -117,3 +117,19 @@ def payability(report) -> dict:
 
 def _iso(value):
     return None if value is None else value.isoformat()
+
+
+def read_terminal(leader: int) -> bytes:
+    """Everything written to a pseudo-terminal until the other side closes it."""
+    import os
+
+    out = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)

@@ -34,19 +34,20 @@ def test_the_timelines_as_of_is_the_check_date(module, tmp_path):
     report = frist.check(_with_as_of(tmp_path, "2024-06-30"), rules=module)
     assert report.as_of == dt.date(2024, 6, 30) and report.as_of_from == "timeline"
     assert report.to_json()["as_of_from"] == "timeline"
-    assert report.to_text().splitlines()[0].startswith("frist report as of 2024-06-30 (the timeline's as_of) — ")
+    assert report.to_text(lang="en").splitlines()[0].startswith("frist report as of 2024-06-30 (the timeline's as_of) —")
+    assert report.to_text(lang="da").splitlines()[0].startswith("frist-rapport pr. 2024-06-30 (tidslinjens as_of) —")
 
 
 def test_an_as_of_given_overrides_the_timelines(module, tmp_path):
     report = frist.check(_with_as_of(tmp_path, "2024-06-30"), rules=module, as_of="2024-09-01")
     assert report.as_of == dt.date(2024, 9, 1) and report.as_of_from == "argument"
-    assert report.to_text().splitlines()[0].startswith("frist report as of 2024-09-01 — ")
+    assert report.to_text(lang="en").splitlines()[0].startswith("frist report as of 2024-09-01 —")  # the name may wrap
 
 
 def test_without_either_the_check_date_is_today_and_the_report_says_so(module):
     report = frist.check(PERSONA, rules=module)
     assert report.as_of == dt.date.today() and report.as_of_from == "today"
-    assert "(today: no --as-of was given and the timeline names no as_of)" in report.to_text().splitlines()[0]
+    assert "(today: no --as-of was given and the timeline names no as_of)" in report.to_text(lang="en").splitlines()[0]
 
 
 def test_the_same_date_gives_the_same_report_whichever_way_it_is_given(module, tmp_path):

@@ -79,12 +79,12 @@ def test_strict_exit_code_on_violations():
     assert cli.main(["check", str(EXAMPLE), "--rules", str(RULES), "--as-of", "2024-09-01", "--strict"]) == 1
 
 
-def test_text_report_is_a_table(capsys):
-    cli.main(["check", str(EXAMPLE), "--rules", str(RULES), "--as-of", "2024-09-01"])
-    out = capsys.readouterr().out
-    lines = out.splitlines()
-    assert lines[2] == "Duties of the person" and lines[3].split()[:4] == ["STATUS", "RULE", "INSTANCE", "DEADLINE"]
-    assert "Dagpenge day by day:" in out
+def test_text_report_lists_by_holder(capsys):  # the layout in full: tests/test_report_text.py
+    cli.main(["check", str(EXAMPLE), "--rules", str(RULES), "--as-of", "2024-09-01", "--lang", "en"])
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("Violated — duties of the person (3)")
+    assert lines[at + 1].startswith("  Apply for at least 2 jobs every week (FAK) — week 2024-W20: ")
+    assert "Dagpenge 2024-03-01 – 2024-09-01: payable every day except" in lines
 
 
 def test_every_construct_is_used_by_the_starter_rule_book():

@@ -20,7 +20,7 @@ import pytest
 from frist import optional
 
 from conftest import ROOT, RULES
-from helpers import run_cli
+from helpers import read_terminal, run_cli
 
 # every install command frist's own words may name: this checkout, or this distribution by its name
 OWN_INSTALL = re.compile(r'^pip install (-q )?(-e (\.|"\.\[\w+\]")|"frist-dagpenge\[\w+\]")$')
@@ -72,15 +72,7 @@ def _run_without(missing: list[str], argv: list[str], terminal: bool, cwd) -> tu
     leader, follower = pty.openpty()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=follower, cwd=cwd, env=env)
     os.close(follower)
-    err = bytearray()
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        err += chunk
+    err = read_terminal(leader)
     out = child.stdout.read().decode()
     child.wait(timeout=300)
     os.close(leader)
@@ -161,7 +153,7 @@ def test_the_rule_book_in_the_current_folder_is_the_default(tmp_path, monkeypatc
     code, out, err = run_cli(["check", ROOT / "examples" / "young-graduate-2024.yaml", "--as-of", "2024-09-01"],
                              capsys)
     assert code == 0, err
-    assert out.startswith("frist report as of 2024-09-01"), out
+    assert out.startswith("frist-rapport pr. 2024-09-01"), out  # in the rule book's language, Danish
 
 
 def test_type_checkers_see_frists_annotations():

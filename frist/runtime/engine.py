@@ -70,6 +70,7 @@ class Result:
     actions: list = field(default_factory=list)
     anchor: Event | None = None  # the event the instance stands for
     weeks: tuple | None = None  # the ISO weeks a weekly instance counts: (first, last), as "2024-W10"
+    steps: list | None = None  # what the evaluation did for this instance, when asked (Context.trace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,59 @@ class Context:
         self.effects: list[Effect] = []
         self.misses: dict[str, list] = {}
         self.rule: RuleInfo | None = None
+        # the steps of the instance being evaluated, each a dict with its "kind" (see :mod:`frist.explain`);
+        # None: nothing is recorded
+        self.trace: list | None = None
+
+    # ---------------------------------------------------------------- what the evaluation did
+    def begin(self) -> None:
+        """A new instance is being evaluated: the steps recorded so far belong to no result."""
+        if self.trace is not None:
+            self.trace = []
+
+    def attach(self, result: Result) -> None:
+        """The steps recorded since ``result`` was added belong to it too (its consequence's)."""
+        if self.trace:
+            result.steps = (result.steps or []) + self.trace
+            self.trace = []
+
+    def note(self, kind: str, **fields) -> None:
+        """Record a step of the instance being evaluated (only while :attr:`trace` is a list)."""
+        if self.trace is not None:
+            fields["kind"] = kind
+            self.trace.append(fields)
+
+    def consider(self, etype: str, pred, lo: Date | None, hi: Date | None, counted, skip=None, late=None) -> None:
+        """Record the events of ``etype`` a window ``[lo, hi]`` looked at, and what became of each: those
+        in the window (up to 20), and the three nearest on either side.  ``counted`` are the ones that
+        count, ``skip`` one that may not (the anchor itself, or the first of ``later``)."""
+        if self.trace is None:
+            return
+        events, dates = self.events(etype), self.dates(etype)
+        i = 0 if lo is None else bisect.bisect_left(dates, lo)
+        j = len(dates) if hi is None else bisect.bisect_right(dates, hi)
+        matched, mdates = self.matching(etype, pred)
+        mi = 0 if lo is None else bisect.bisect_left(mdates, lo)
+        mj = len(mdates) if hi is None else bisect.bisect_right(mdates, hi)
+        matching = {id(e) for e in matched[mi:mj]}
+        counts = {id(e) for e in counted}
+        items = []
+        for e in events[max(0, i - 3):i] + events[i:min(j, i + 20)] + events[j:j + 3]:
+            if id(e) in counts:
+                why = "counted"
+            elif e is skip:
+                why = "skipped"
+            elif lo is not None and e.date < lo:
+                why = "before"
+            elif hi is not None and e.date > hi:
+                why = "late" if late is not None and e.date == late else "after"
+            elif id(e) not in matching:
+                why = "condition"
+            else:
+                why = "not_needed"
+            items.append({"event": e, "counts": id(e) in counts, "why": why})
+        self.note("events", type=etype, lo=lo, hi=hi, items=items, in_window=j - i,
+                  left_out=max(0, j - i - 20))
 
     # ---------------------------------------------------------------- events
     def events(self, etype: str) -> list:
@@ -145,7 +199,11 @@ class Context:
         key = (etype, getattr(pred, "__code__", pred), len(events))  # an emitted event changes the length
         found = self._matching.get(key)
         if found is None:
-            kept = [e for e in events if pred(self, e)]
+            trace, self.trace = self.trace, None  # filled once for every instance: no instance's step
+            try:
+                kept = [e for e in events if pred(self, e)]
+            finally:
+                self.trace = trace
             found = self._matching[key] = (kept, [e.date for e in kept])
         return found
 
@@ -177,7 +235,11 @@ class Context:
         key = (etype, getattr(pred, "__code__", pred), within, repr(amount), kind, op, len(self.events(etype)))
         found = self._accumulations.get(key)
         if found is None:
-            found = self._accumulations[key] = Accumulation(self, events, within, amount, kind == "hours", op)
+            trace, self.trace = self.trace, None  # made once for every instance: no instance's step
+            try:
+                found = self._accumulations[key] = Accumulation(self, events, within, amount, kind == "hours", op)
+            finally:
+                self.trace = trace
         return found
 
     def covered(self, etype: str, pred, day: Date) -> bool:
@@ -209,7 +271,12 @@ class Context:
 
     # ---------------------------------------------------------------- parameters and durations
     def param(self, name: str, at: Date):
-        return version_on(self.book["parameters"][name], at)
+        versions = self.book["parameters"][name]
+        value = version_on(versions, at)
+        if self.trace is not None:
+            since = [start for start, _ in versions if str(start) <= at.isoformat()]
+            self.note("parameter", name=name, on=at, value=value, version=str(since[-1] if since else versions[0][0]))
+        return value
 
     def amount(self, spec, at: Date):
         if isinstance(spec, tuple) and spec[0] == "*":  # a share of a person fact
@@ -228,14 +295,19 @@ class Context:
         return spec
 
     def shift(self, day: Date, spec, at: Date | None = None, sign: int = 1) -> Date:
+        written = spec
         spec = self.duration(spec, at or day)
         parts = spec if isinstance(spec[0], tuple) else (spec,)  # "1 month and 10 days"
+        start = day
         try:
             for amount, unit in parts:
                 day = shift(day, sign * amount, unit, self.book["month_rounding"])
-            return day
         except AmbiguousDate as exc:
             raise ambiguous_date(self.rule, exc) from None
+        if self.trace is not None:
+            self.note("shift", start=start, parts=tuple(parts), sign=sign, result=day,
+                      parameter=written[1] if written[0] == "$" else None, rounding=self.book["month_rounding"])
+        return day
 
     def clock_shift(self, clock: str, day: Date, spec) -> Date | None:
         """The day on which ``spec`` of the derived clock has run since ``day``.
@@ -244,14 +316,19 @@ class Context:
         as many running days as the calendar has between ``day`` and ``day``
         + N months; None while the clock has not yet run that long.
         """
-        needed = (self.shift(day, spec) - day).days
-        for start, end in self.spells(self.book["clocks"][clock]):
+        needed = total = (self.shift(day, spec) - day).days
+        state = self.book["clocks"][clock]
+        for start, end in self.spells(state):
             if end is not None and end < day:
                 continue
             start = max(start, day)
             if end is None or needed <= (end - start).days + 1:
-                return start + ONE_DAY * needed
+                found = start + ONE_DAY * needed
+                self.note("clock", clock=clock, state=state, start=day, days=total, result=found,
+                          stopped=(found - day).days - total)
+                return found
             needed -= (end - start).days + 1
+        self.note("clock", clock=clock, state=state, start=day, days=total, result=None, run=total - needed)
         return None
 
     def offset(self, day, spec, clock=None):
@@ -302,6 +379,7 @@ class Context:
 
     def checkpoint(self) -> tuple:
         """What :meth:`rollback` restores: the results, effects, misses and emitted events so far."""
+        self.begin()
         return (len(self.results), len(self.effects), {k: list(v) for k, v in self.misses.items()}, len(self.emitted),
                 len(self.claims))
 
@@ -360,6 +438,8 @@ class Context:
     # ---------------------------------------------------------------- results
     def add(self, result: Result) -> Result:
         self.results.append(result)
+        if self.trace is not None:
+            result.steps, self.trace = self.trace, []
         return result
 
 
@@ -443,18 +523,44 @@ def occurs(ctx: Context, anchor: Event, etype: str, pred, lo_spec, hi_spec, dire
         far = None if hi_spec is None else ctx.shift(day, hi_spec)
         near = day if lo_spec is None else ctx.shift(day, lo_spec)
         lo, hi = near, (far - ONE_DAY if strict and far else far)
-    return any(e is not anchor for e in ctx.between(etype, lo, hi, pred))
+    found = next((e for e in ctx.between(etype, lo, hi, pred) if e is not anchor), None)
+    ctx.note("occurs", type=etype, lo=lo, hi=hi, found=found)
+    return found is not None
 
 
 def lasts_at_most(ctx: Context, anchor: Event, spec) -> bool:
     end = anchor.end or anchor.date
-    return end <= ctx.shift(anchor.date, spec) - ONE_DAY
+    last = ctx.shift(anchor.date, spec) - ONE_DAY
+    ctx.note("lasts", event=anchor, end=end, last=last)
+    return end <= last
 
 
 def during(ctx: Context, anchor: Event, etype: str, pred, by_anchor: bool = False) -> bool:
     """Exception test: the anchor's day falls inside a period event of ``etype`` (matching ``pred``).
     A predicate that compares with the anchor (``by_anchor``) is asked of each period covering
     the day, found backwards from the last to start on or before it while one can still reach it."""
+    if ctx.trace is not None:
+        held = _during(ctx, anchor, etype, pred, by_anchor)
+        periods = []
+        if etype not in ctx.book["states"]:  # the periods of the type on the day, and whether each matched
+            events, starts, reach = ctx.events(etype), ctx.dates(etype), ctx.reach(etype)
+            ctx.anchor_day = anchor.date
+            for i in range(bisect.bisect_right(starts, anchor.date) - 1, -1, -1):
+                if reach[i] < anchor.date or len(periods) == 5:
+                    break
+                e = events[i]
+                if (e.end or e.date) >= anchor.date:
+                    trace, ctx.trace = ctx.trace, None
+                    try:
+                        periods.append((e, pred is None or bool(pred(ctx, e))))
+                    finally:
+                        ctx.trace = trace
+        ctx.note("during", type=etype, day=anchor.date, held=held, periods=periods[::-1])
+        return held
+    return _during(ctx, anchor, etype, pred, by_anchor)
+
+
+def _during(ctx: Context, anchor: Event, etype: str, pred, by_anchor: bool) -> bool:
     if etype in ctx.book["states"]:  # ``during registered``: the state holds on the anchor's day
         return ctx.in_state(etype, anchor.date)
     if not by_anchor:
@@ -482,7 +588,13 @@ def field_before(ctx: Context, event: Event, name: str, spec, other: str) -> boo
 
 def waived_by(ctx, anchor, exceptions):
     for test, reason in exceptions:
-        if test(ctx, anchor):
+        mark = len(ctx.trace) if ctx.trace is not None else 0
+        held = test(ctx, anchor)
+        if ctx.trace is not None:  # what the test computed belongs to it
+            inner = ctx.trace[mark:]
+            del ctx.trace[mark:]
+            ctx.note("exception", text=reason, held=bool(held), steps=inner)
+        if held:
             return reason
     return None
 
@@ -505,8 +617,10 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
         if not covers(ctx, rule, applies, a.date):
             continue
         found = True
+        ctx.begin()
         if by_field:
             lo, hi = a.date, a.get(fieldname) if fieldname else a.date
+            ctx.note("field", name=fieldname, value=hi, role="deadline")
         elif before:
             lo, hi = None, ctx.shift(a.date, hi_spec, sign=-1)
         else:  # on a clock, either end is None until the clock has run that long
@@ -523,6 +637,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
         if target[0] == "field":
             # a date the anchor carries, e.g. when a holiday was notified
             value = a.get(target[1])
+            ctx.note("field", name=target[1], value=value)
             floor = None if before or by_field or lo_spec is None else lo
             if value is not None and value <= ctx.as_of:
                 if (hi is None or value <= hi) and (floor is None or value >= floor):
@@ -540,6 +655,7 @@ def window_duty(ctx: Context, rule: RuleInfo, *, anchor, lo_spec=None, hi_spec=N
             elif hi is not None:
                 after = ctx.first_other(ttype, hi + ONE_DAY, None, tpred, skip)
                 late = after.date if after else None
+            ctx.consider(ttype, tpred, lo, hi, [hit] if hit is not None else [], skip, late)
         if result.status != FULFILLED:
             _judge(ctx, result, hi, late, a.date, effect, a.end)
         ctx.add(result)
@@ -564,6 +680,7 @@ def _judge(ctx, result, hi, late, anchor_date, effect, anchor_end=None):
 
 
 def not_applicable(ctx: Context, rule: RuleInfo, reason: str) -> None:
+    ctx.begin()
     ctx.add(Result(rule, "-", NOT_APPLICABLE, reason=reason))
 
 
@@ -596,6 +713,7 @@ def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, targ
         if not covers(ctx, rule, applies, a.date):
             continue
         found = True
+        ctx.begin()
         lo = a.date if lo_spec is None else ctx.offset(a.date, lo_spec, clock)
         hi = ctx.offset(a.date, hi_spec, clock)
         need = ctx.amount(count, a.date)
@@ -608,6 +726,8 @@ def window_quota(ctx, rule, *, count, anchor, lo_spec, hi_spec, clock=None, targ
         _, ttype, tpred = target
         hits = ctx.between(ttype, lo, hi, tpred) if lo is not None else []
         result.detail["counted"] = len(hits)
+        if lo is not None:
+            ctx.consider(ttype, tpred, lo, hi, hits)
         if reaches(len(hits), need, op):
             result.status = FULFILLED
             result.fulfilled_by = hits[:need + (op == "gt")]
@@ -635,6 +755,7 @@ def recurring(ctx, rule, *, every, state, target, applies=None, ladder=None, eff
         last_day = min(end, ctx.as_of) if end is not None else ctx.as_of
         prev, lo = start, start
         while lo <= last_day:
+            ctx.begin()
             hi = ctx.shift(prev, every)
             if not ctx.valid(rule, hi):
                 break
@@ -642,6 +763,7 @@ def recurring(ctx, rule, *, every, state, target, applies=None, ladder=None, eff
                 break  # the spell ends before the duty falls due
             result = Result(rule, f"{state} {start.isoformat()} period {lo.isoformat()}", PENDING, (lo, hi), hi)
             hit = ctx.first_between(ttype, lo, hi, tpred)
+            ctx.consider(ttype, tpred, lo, hi, [hit] if hit is not None else [])
             if hit is not None:
                 result.status = FULFILLED
                 result.fulfilled_by.append(hit)
@@ -656,9 +778,11 @@ def recurring(ctx, rule, *, every, state, target, applies=None, ladder=None, eff
             if ladder is None:
                 if effect is not None:
                     apply_effect(ctx, result, effect, lo, None)
+                    ctx.attach(result)
                 prev, lo = hi, hi + ONE_DAY
                 continue
             outcome = apply_ladder(ctx, result, ladder, hi + ONE_DAY, ttype, tpred)
+            ctx.attach(result)
             if outcome is None:
                 break  # deregistered, or grace still running: the spell's duty stops here
             prev, lo = outcome, outcome + ONE_DAY
@@ -685,6 +809,7 @@ def apply_ladder(ctx, result, ladder, violated, ttype, tpred):
     history.append(violated)
     miss, action, within, after_miss, grace_action, grace = step
     result.detail["miss"] = number
+    ctx.note("ladder", miss=number, action=action)
     if action == "deregistration":
         deregister(ctx, result, violated, f"miss {number} of `{result.rule.id}`")
         return None
@@ -693,6 +818,7 @@ def apply_ladder(ctx, result, ladder, violated, ttype, tpred):
         return violated - ONE_DAY
     grace_end = ctx.shift(violated - ONE_DAY, grace)
     hit = ctx.first_between(ttype, violated, grace_end, tpred)
+    ctx.note("grace", start=violated, end=grace_end, met=hit)
     result.detail["grace_until"] = grace_end.isoformat()
     if hit is not None:
         result.detail["met_in_grace"] = hit.date.isoformat()
@@ -723,6 +849,7 @@ def evaluate(ctx: Context, module) -> None:
         elif how == "fixpoint":
             settle(ctx, checker)
         else:
+            ctx.begin()
             checker(ctx)
     settle_ledger(ctx, ledger)
     name_effects(ctx.results)
@@ -844,6 +971,8 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
             monday += ONE_DAY * 7
         block = []
         while True:
+            if not block:
+                ctx.begin()
             sunday = monday + ONE_DAY * 6
             if end is not None and sunday > end:
                 break
@@ -859,6 +988,8 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
                 continue
             any_week = True
             skip = excluded_weeks.get(monday)
+            if excluded:
+                ctx.note("week", monday=monday, excluded=tuple(excluded), found=skip)
             if skip is not None:
                 ctx.add(Result(rule, f"week {_iso_week(monday)}", WAIVED, (monday, sunday), None,
                                weeks=(_iso_week(monday),) * 2,
@@ -914,6 +1045,7 @@ def _judge_block(ctx, rule, block, ttype, tpred, count, shares, effect, complete
     name = f"week {_iso_week(lo)}" if len(block) == 1 and complete else f"weeks {_iso_week(lo)}..{_iso_week(block[-1])}"
     need = ctx.amount(count, lo)
     hits = [e for e in ctx.between(ttype, lo, hi, tpred) if week_start(e.date) in block]
+    ctx.consider(ttype, tpred, lo, hi, hits)
     result = Result(rule, name, PENDING, (lo, hi), hi, detail={"required": need, "counted": len(hits)},
                     weeks=(_iso_week(lo), _iso_week(block[-1])))
     short = []
@@ -973,6 +1105,9 @@ def time_budget(ctx, rule, *, limit, unit, state, within, applies=None, effect=N
         if exceeds(used, cap, op):
             broken = (monday, used, cap)
             break
+    ctx.begin()
+    if broken is not None and within is not None and ctx.trace is not None:
+        ctx.shift(broken[0] + ONE_DAY * 7, within, sign=-1)  # the window that broke it, for the explanation
     cap = ctx.amount(limit, weeks[-1])
     result = Result(rule, f"{state} from {weeks[0].isoformat()}", FULFILLED, (weeks[0], ctx.as_of), None,
                     detail={"limit": cap, "unit": unit})
@@ -999,6 +1134,7 @@ def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None,
         return
     broke = False
     for i, first, horizon in trailing_windows(ctx, events, within):
+        ctx.begin()
         e = events[i]
         cap = ctx.amount(limit, e.date)
         if exceeds(i - first + 1, cap, op):
@@ -1007,10 +1143,12 @@ def count_budget(ctx, rule, *, limit, target, within, applies=None, effect=None,
                             violated_since=e.date, detail={"limit": cap, "counted": i - first + 1})
             allowed = int(cap) - (op == "lt")  # the events that make one too many
             result.fulfilled_by = events[max(first, i - allowed): i + 1]
+            ctx.consider(ttype, tpred, horizon + ONE_DAY, e.date, events[first:i + 1])
             if effect is not None:
                 apply_effect(ctx, result, effect, e.date, None)
             ctx.add(result)
     if not broke:
+        ctx.begin()
         horizon = ctx.shift(ctx.as_of, within, sign=-1)
         used = sum(1 for e in events if e.date > horizon)
         spec = ctx.duration(within, ctx.as_of)
@@ -1035,6 +1173,7 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
         if not covers(ctx, rule, applies, anchor.date):
             continue
         found = True
+        ctx.begin()
         result = anchored(rule, anchor, PENDING, None, None)
         if event is not None:  # judged on the event's day (README: due on the event's date)
             result.window, result.deadline = (event.date, event.end or event.date), event.date
@@ -1044,9 +1183,11 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
         elif event is None:
             result.reason = f"no `{ttype}` yet"
         elif condition(ctx, event):
+            ctx.note("condition", event=event, held=True)
             result.status = FULFILLED
             result.fulfilled_by.append(event)
         else:
+            ctx.note("condition", event=event, held=False)
             result.status, result.violated_since = VIOLATED, event.date
             result.fulfilled_by.append(event)
             if effect is not None:
@@ -1164,6 +1305,7 @@ def _lapse(ctx, lapse, anchor_date: Date, imposed: Date) -> Date | None:
             if total >= need:
                 day = min(day, e.date + ONE_DAY)
                 break
+    ctx.note("lapse", on=day)
     return day
 
 
@@ -1196,7 +1338,11 @@ def _until(ctx, until, start: Date, late: Date | None, anchor_end: Date | None =
     else:  # after the latest such event on or before the effect's first day
         event = ctx.last_before(since, start)
         count_from = event.date if event else start
-    return ctx.accumulation(etype, pred, within, amount, kind, op).first_reached(count_from, start)
+    reached = ctx.accumulation(etype, pred, within, amount, kind, op).first_reached(count_from, start)
+    if ctx.trace is not None:
+        ctx.note("until", type=etype, amount=ctx.amount(amount, start), hours=kind == "hours", op=op,
+                 within=ctx.duration(within, start) if within is not None else None, since=count_from, end=reached)
+    return reached
 
 
 class Accumulation:
@@ -1269,10 +1415,12 @@ def never(ctx, rule, *, target, applies=None, exceptions=(), effect=None):
         if (tpred is not None and not tpred(ctx, e)) or not covers(ctx, rule, applies, e.date):
             continue
         found = True
+        ctx.begin()
         reason = waived_by(ctx, e, exceptions)
         if reason is not None:
             ctx.add(anchored(rule, e, WAIVED, (e.date, e.end or e.date), e.date, reason=reason))
             continue
+        ctx.note("condition", event=e, held=False)
         result = anchored(rule, e, VIOLATED, (e.date, e.end or e.date), e.date, violated_since=e.date)
         result.fulfilled_by.append(e)
         if effect is not None:
@@ -1298,6 +1446,8 @@ def each_ends(ctx, rule, *, target, offset, clock, anchor, applies=None, excepti
         if base is None:
             continue
         found = True
+        ctx.begin()
+        ctx.note("measured_from", event=base)
         deadline = ctx.offset(base.date, offset, clock)
         end = e.end or e.date
         if which == "starts":  # the day from which such a period may start
@@ -1346,6 +1496,7 @@ def each_lasts(ctx, rule, *, target, at_most, applies=None, exceptions=(), effec
         if not covers(ctx, rule, applies, e.date):
             continue
         found = True
+        ctx.begin()
         last_ok = ctx.shift(e.date, at_most) - ONE_DAY * (2 if op == "lt" else 1)  # less than D: a day less
         end = e.end or e.date
         result = anchored(rule, e, PENDING, (e.date, last_ok), last_ok)
@@ -1380,8 +1531,10 @@ def weekly_hours(ctx, rule, *, limit, target, state, applies=None, effect=None, 
         if not covers(ctx, rule, applies, monday):
             continue
         judged = True
+        ctx.begin()
         events = weeks[monday]
         hours = hours_of(events)
+        ctx.consider(ttype, tpred, monday, monday + ONE_DAY * 6, events)
         cap = ctx.amount(limit, monday)
         sunday = monday + ONE_DAY * 6
         result = Result(rule, f"week {_iso_week(monday)}", FULFILLED, (monday, sunday), sunday,
@@ -1412,9 +1565,13 @@ def periodic_hours(ctx, rule, *, every, clock, anchor, hours, target, applies=No
         amount, unit = ctx.duration(every, a.date)
         start, k = a.date, 1
         while start <= ctx.as_of:
+            ctx.begin()
+            if ctx.trace is not None and every[0] == "$":
+                ctx.param(every[1], a.date)  # the period's length, for the explanation
             end = ctx.offset(a.date, (amount * k, unit), clock)
             end = None if end is None else end - ONE_DAY
             worked = hours_of(ctx.between(ttype, start, end, tpred))
+            ctx.consider(ttype, tpred, start, end, ctx.between(ttype, start, end, tpred))
             need = ctx.amount(hours, start)
             result = Result(rule, f"{instance_name(a)} period {k}", PENDING, (start, end), end, anchor=a,
                             detail={"hours": worked, "more_than": need})
@@ -1527,6 +1684,7 @@ def consumption(ctx, rule, *, limit, unit, within, anchor, less=None, applies=No
         if not covers(ctx, rule, applies, a.date):
             continue
         found = True
+        ctx.begin()
         period_end = ctx.shift(a.date, within) - ONE_DAY
         cap = ctx.amount(limit, a.date)
         per_day = ctx.param("hours_per_day", a.date)
