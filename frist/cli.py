@@ -4,9 +4,10 @@ Exit codes:
   0  success
   1  ``check --strict``: at least one duty is violated; ``coverage``: a catalog
      item is neither encoded nor explained; ``lint``: an error, or a warning the
-     rule book does not explain
-  2  the rule book (or another input file) is invalid, or the command line is wrong
-  3  the timeline is invalid; ``batch``: the input cannot be read at all
+     rule book does not explain; ``test``: a case differs from its expected report
+  2  the rule book (or another input file) is invalid, or the command line is wrong;
+     ``test``: a case's expected report or timeline cannot be read
+  3  the timeline is invalid; ``batch``, ``diff``: the input cannot be read at all
   4  checking failed (e.g. ambiguous date arithmetic the rule book does not round)
   141  the reader of the output has gone (``frist ... | head -1``)
 """
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the report's language (default: the rule book's `language`, else da)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never")
+    p.add_argument("--doc-url", default=None, metavar="URL",
+                   help="html: link each result's title to its rule's page in the site `frist doc` wrote there, "
+                        "e.g. build/doc/ (relative to the page) or an address")
 
     p = sub.add_parser("explain", help="why a rule's results are what they are, for one timeline")
     p.add_argument("timeline", help="timeline file (YAML or JSON)")
@@ -130,6 +134,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-row-bytes", type=int, default=None, metavar="N",
                    help="the longest input line read, in bytes (default: 1 MiB); a longer one is an error record")
 
+    p = sub.add_parser("diff", help="what a change of the rule book does to a population: who changes, and how")
+    p.add_argument("old", help="the rule book as it is")
+    p.add_argument("new", help="the rule book as changed")
+    p.add_argument("population", help="timelines as frist batch reads them: *.jsonl, *.ndjson or *.parquet")
+    p.add_argument("--as-of", required=True, help="check as of this day, YYYY-MM-DD")
+    p.add_argument("-o", "--output", default=None,
+                   help="directory for both runs (a rerun resumes them; default: frist-diff-OLD-NEW, "
+                        "named after the two rule books' digests, in the current folder)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--lang", choices=("da", "en"), default=None,
+                   help="the text's language (default: the new rule book's `language`)")
+    p.add_argument("--engine", choices=("local", "columnar", "dask"), default=None,
+                   help="default: columnar where the `columnar` extra is installed, else local")
+    p.add_argument("--scheduler", default=None, help="the Dask scheduler's address, with --engine dask")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--partition-size", type=int, default=1000, help="persons per part file (default: 1000)")
+    p.add_argument("--examples", type=int, default=10, help="persons who change to show (default: 10)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
     p = sub.add_parser("serve", help="check timelines over HTTP, for other systems (the `serve` extra)")
     p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
@@ -138,6 +161,26 @@ def _parser() -> argparse.ArgumentParser:
                    help="the longest request body read, in bytes (default: 1 MiB); a longer one is refused (413)")
     p.add_argument("--max-events", type=_positive, default=10_000, metavar="N",
                    help="the most events a timeline may hold (default: 10,000); more are refused (422)")
+
+    p = sub.add_parser("test", help="compare timelines with their expected reports (<name>.expected.yaml)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="expected reports, timelines or folders of them (default: examples/)")
+    p.add_argument("--rules", default=None, help="rule book (default: rules.yaml in the current folder)")
+    p.add_argument("--update", action="store_true",
+                   help="rewrite the expected reports of the cases named to the checker's results, for review")
+    p.add_argument("--only", action="append", default=[], metavar="RULE[:INSTANCE]",
+                   help="compare (and update) only these items; repeatable; leaves the benefit runs out")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the differences: auto (on a terminal, unless NO_COLOR is set), always, never")
+
+    sub.add_parser("lsp", help="a language server for rule books, on stdin and stdout, for editors (the `lsp` extra)")
+
+    p = sub.add_parser("doc", help="write the rule book as a static HTML site, each rule beside its sources' words")
+    p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="directory to write the site to")
+    p.add_argument("--sources", default=None, metavar="DIR",
+                   help="check every quote against the source texts in DIR (each source's `text:`) and show it")
+    p.add_argument("--impact", default=None, metavar="FILE", help="the JSON of `frist diff`, shown as impact.html")
 
     p = sub.add_parser("coverage", help="show, for every catalog item, the rules that encode it")
     p.add_argument("rules", nargs="?", default=None, help="rule book (default: rules.yaml in the current folder)")
@@ -175,7 +218,7 @@ def _default_rules(args) -> None:
     if getattr(args, "rules", "") is not None:
         return
     if not Path(DEFAULT_RULES).is_file():
-        how = "--rules PATH" if args.command in ("check", "batch", "schema", "explain", "serve") else f"frist {args.command} PATH"
+        how = "--rules PATH" if args.command in ("check", "batch", "schema", "explain", "serve", "test") else f"frist {args.command} PATH"
         raise FristError(Diagnostic(
             f"no rule book given, and there is no `{DEFAULT_RULES}` in the current folder ({Path.cwd()})",
             Span("<command line>", 1, 1),
@@ -225,12 +268,20 @@ def _run(args) -> int:
         sys.stdout.write(summary.to_text())
         print(f"wrote {summary.partitions} part file(s) and {args.output}/_summary.json")
         return EXIT_OK
+    if args.command == "diff":
+        return _diff(args)
     if args.command == "serve":
         for package in ("fastapi", "uvicorn"):
             require(package, "frist serve")
         from .serve import serve  # FastAPI and uvicorn load only here
 
         serve(args.rules, host=args.host, port=args.port, max_bytes=args.max_bytes, max_events=args.max_events)
+        return EXIT_OK
+    if args.command == "lsp":
+        require("pygls", "frist lsp")
+        from .lsp import serve  # pygls loads only here
+
+        serve()
         return EXIT_OK
     if args.command == "lint":
         findings = lint(load(args.rules))
@@ -249,8 +300,12 @@ def _run(args) -> int:
         return EXIT_VIOLATIONS if errors or (warnings and not args.errors_only) else EXIT_OK
     if args.command == "coverage":
         return _coverage(args)
+    if args.command == "doc":
+        return _doc(args)
     if args.command == "explain":
         return _explain(args)
+    if args.command == "test":
+        return _test(args)
     if args.command == "compile":
         source = compile_source(args.rules)
         out = Path(args.output)
@@ -265,7 +320,7 @@ def _run(args) -> int:
     module = compile_rules(args.rules, use_cache=not args.no_cache)
     report = check(args.timeline, rules=module, as_of=args.as_of)
     if args.format == "html":
-        text = to_html(report, getattr(args, "lang", None))
+        text = to_html(report, getattr(args, "lang", None), doc_url=args.doc_url)
     elif args.format == "json":
         text = json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n"
     else:
@@ -307,6 +362,21 @@ def _write_whole(out: Path, text: str) -> bool:
     return True
 
 
+def _diff(args) -> int:
+    """``frist diff``: the population checked under both rule books, and who changes, as text or JSON."""
+    from .impact import impact
+
+    result = impact(args.old, args.new, args.population, as_of=args.as_of, output_dir=args.output, engine=args.engine,
+                    scheduler=args.scheduler, workers=args.workers, partition_size=args.partition_size,
+                    examples=args.examples, progress=not args.no_progress)
+    if args.format == "json":
+        json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(result.to_text(args.lang))
+    return EXIT_OK
+
+
 def _explain(args) -> int:
     """``frist explain``: the explanations of one rule's results (or one instance's), as text or JSON."""
     from .explain import render, select
@@ -326,6 +396,71 @@ def _explain(args) -> int:
     for result in chosen:
         lines += [""] + render(result, lang, width=100)
     sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def _test(args) -> int:
+    """``frist test``: each case's differences, or ``ok``; with ``--update`` the expected reports named rewritten."""
+    from .errors import did_you_mean
+    from .expect import Selector, compare, expected_of, find_cases
+    from .expect_text import Lines, summary, write
+    from .expect_update import update, write as write_report
+
+    module = compile_rules(args.rules)
+    only = [Selector.parse(text) for text in args.only]
+    rules = [r.id for r in module.RULES]
+    unknown = [Diagnostic(f"--only {s}: unknown rule `{s.rule}`", Span("<command line>", 1, 1),
+                          hint=did_you_mean(s.rule, rules)) for s in only if s.rule not in rules]
+    if args.update and not args.paths:
+        unknown.append(Diagnostic("--update rewrites the expected reports named, and none is named",
+                                  Span("<command line>", 1, 1), hint="name them: frist test --update PATH..."))
+    if unknown:
+        raise FristError(unknown)
+    found = find_cases(args.paths or ["examples"])
+    colour = _colour(args.color)
+    passed = failed = updated = 0
+    for exc in found.errors:
+        print(exc.format(), file=sys.stderr)
+    for case in found.cases:
+        lines = Lines()
+        try:
+            outcome = compare(module, case.timeline, case.expected, only)
+            rewritten = args.update and not outcome.passed
+            if rewritten:
+                change = update(outcome, only)
+                write_report(case.expected, change.text)
+                write(lines, outcome, updated=True)
+                lines.add(f"  written: {change}")
+                updated += 1
+                outcome = compare(module, case.timeline, case.expected, only)  # the rewrite, read back
+        except FristError as exc:
+            sys.stdout.flush()
+            print(exc.format(), file=sys.stderr)
+            found.errors.append(exc)
+            continue
+        if not (rewritten and outcome.passed):  # an update is shown by what it changed
+            write(lines, outcome)
+        passed, failed = passed + outcome.passed, failed + (not outcome.passed)
+        sys.stdout.write(lines.text(colour))
+        sys.stdout.flush()
+    lines = Lines()
+    for path in found.untested:
+        lines.add(("note", "where"), f" {path}: no expected report `{expected_of(path).name}` beside it; not tested")
+    lines.add(summary(passed, failed, len(found.errors), len(found.untested), updated))
+    sys.stdout.write(lines.text(colour))
+    return EXIT_INVALID if found.errors else EXIT_VIOLATIONS if failed else EXIT_OK
+
+
+def _doc(args) -> int:
+    """``frist doc``: the rule book as a static site, each rule beside the words of its sources."""
+    from .doc import build_site
+
+    try:
+        pages = build_site(args.rules, args.output, sources_dir=args.sources, impact=args.impact)
+    except OSError as exc:
+        print(f"frist: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {len(pages)} page(s) to {args.output}")
     return EXIT_OK
 
 

@@ -93,9 +93,13 @@ TOP, HEADING, LANE, ROW = 44, 22, 16, 20
 NARROW, WIDE = set("iljtfrI.,:;'()[] -1|"), set("mwMWÆæøØ")  # glyph widths, for cutting labels to fit
 
 
-def to_html(report, lang: str | None = None) -> str:
-    """The report as one HTML page in ``lang`` (da | en; default: the rule book's ``language``, else da)."""
-    lang = lang or report.book.get("language") or "da"
+def to_html(report, lang: str | None = None, doc_url: str | None = None) -> str:
+    """The report as one HTML page in ``lang`` (da | en; default: the rule book's ``language``, else da).
+
+    ``doc_url``: where the rule book's pages (``frist doc``) are, a folder or an address; each result's
+    title then links to its rule's page there (``<doc_url>rules/<id>.html``, in the page's language)."""
+    root = report.book.get("language") or "da"
+    lang = lang or root
     if lang not in LANGUAGES:
         raise ValueError(f"no HTML report in {lang!r}: choose one of {', '.join(LANGUAGES)}")
     data = report.to_json()
@@ -108,8 +112,9 @@ def to_html(report, lang: str | None = None) -> str:
         for period in benefit["periods"]:
             period["reasons"] = [say(reason) for reason in period["reasons"]]
     words = WORDS[lang]
-    body = "\n".join([_header(data, lang), _picture(data, report.timeline, lang), _results(data, lang),
-                      _benefit(data, lang), _events(report.timeline, data, lang),
+    body = "\n".join([_header(data, lang), _picture(data, report.timeline, lang),
+                      _results(data, lang, _linker(doc_url, lang, root)), _benefit(data, lang),
+                      _events(report.timeline, data, lang),
                       f'<footer>{escape(words["made_by"])} {escape(__version__)} · report_version '
                       f'{escape(data["report_version"])}</footer>'])
     script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
@@ -481,7 +486,17 @@ def _result_id(n) -> str:
     return f"result-{n}"
 
 
-def _results(data, lang) -> str:
+def _linker(doc_url, lang, root):
+    """Rule id -> the address of its page in the documentation, or None without one."""
+    if not doc_url:
+        return lambda rule_id: None
+    from .doc import rule_page
+
+    base = doc_url if doc_url.endswith("/") else doc_url + "/"
+    return lambda rule_id: base + rule_page(rule_id, lang, root)
+
+
+def _results(data, lang, link) -> str:
     words = WORDS[lang]
     numbered = list(enumerate(data["results"]))
     out = [f'<section id="results">\n<h2>{escape(words["results"])}</h2>']
@@ -493,25 +508,27 @@ def _results(data, lang) -> str:
         listed = [(n, r) for n, r in group if r["status"] in LISTED]
         rest = [(n, r) for n, r in group if r["status"] not in LISTED]
         out.append(f'<h3>{escape(HOLDER_WORDS[lang][holder])}</h3>')
-        out += [_result(n, r, lang) for n, r in listed]
+        out += [_result(n, r, lang, link) for n, r in listed]
         if rest:
             counts = {}
             for _, r in rest:
                 counts[r["status"]] = counts.get(r["status"], 0) + 1
             what = ", ".join(f"{n} {STATUS_WORDS[lang][s]}" for s, n in counts.items())
             out.append(f'<details class="others"><summary>{escape(words["others"])}: {escape(what)}</summary>'
-                       + "".join(_result(n, r, lang) for n, r in rest) + "</details>")
+                       + "".join(_result(n, r, lang, link) for n, r in rest) + "</details>")
     return "\n".join(out) + "\n</section>"
 
 
-def _result(n, r, lang) -> str:
+def _result(n, r, lang, link) -> str:
     words = WORDS[lang]
     status = r["status"]
     when = ((words["in_force_from"], r["in_force_from"]) if status == "in_force" and r["in_force_from"]
             else (words["deadline"], r["deadline"]) if r["deadline"] else None)
     deadline = f' <span class="deadline">{escape(when[0])} {escape(when[1])}</span>' if when else ""
-    summary = (f'<span class="badge {status}">{escape(STATUS_WORDS[lang][status])}</span> '
-               f'<span class="title">{escape(_title(r, lang))}</span> '
+    page = link(r["rule"])
+    title = (f'<a class="title" href="{escape(page)}">{escape(_title(r, lang))}</a>' if page
+             else f'<span class="title">{escape(_title(r, lang))}</span>')
+    summary = (f'<span class="badge {status}">{escape(STATUS_WORDS[lang][status])}</span> {title} '
                f'<span class="instance-label">{escape(r["instance"])}</span>{deadline}')
     lines = "".join(f'<div class="line">{_text(str(line))}</div>' for line in explain.render(r, lang))
     return (f'<details class="result {status}" id="{_result_id(n)}" data-rule="{escape(r["rule"])}" '

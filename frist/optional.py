@@ -29,6 +29,7 @@ EXTRAS = {  # the extra that holds each optional package, as pyproject.toml decl
     "polars": "columnar",
     "fastapi": "serve",
     "uvicorn": "serve",
+    "pygls": "lsp",
 }
 
 

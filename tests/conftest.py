@@ -1,4 +1,9 @@
 import datetime as dt
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -107,3 +112,40 @@ def each_engine(request):
     ENGINE[0] = request.param
     yield request.param
     ENGINE[0] = "local"
+
+
+# The columnar engine's evaluators compile for minutes on their first use on an installation (numba keeps
+# them in its cache afterwards).  When the run holds tests that need them, a child process compiles them
+# from the start, on the other core, while the tests that do not need them run first.
+WARM = ("from pathlib import Path; from frist.columnar import engine; "
+        "engine.warm(engine.compile_book(Path(%r).read_text('utf-8')))")
+_warming: list = []
+
+
+def needs_kernel(item) -> bool:
+    """Does the test run the columnar engine's compiled evaluators (itself, through a batch, or on Dask)?"""
+    callspec = getattr(item, "callspec", None)
+    return (item.path.name.startswith("test_columnar_") or "columnar" in item.name or "dask" in item.name
+            or (callspec is not None and callspec.params.get("each_engine") == "columnar"))
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=needs_kernel)  # stable: the tests that need the evaluators last, in their own order
+    if any(needs_kernel(item) for item in items) and importlib.util.find_spec("numba") is not None:
+        log = tempfile.NamedTemporaryFile(prefix="frist-warm-", suffix=".log", delete=False)
+        env = {**os.environ, "FRIST_CACHE_DIR": tempfile.mkdtemp(prefix="frist-warm-cache-")}
+        _warming.append((subprocess.Popen([sys.executable, "-c", WARM % str(RULES)], stdout=log, stderr=log,
+                                          env=env, cwd=ROOT), log.name))
+
+
+def pytest_runtest_setup(item):
+    if _warming and needs_kernel(item):
+        child, log = _warming.pop()
+        if child.wait() != 0:  # the tests then compile for themselves, and show any real error
+            print(f"compiling the columnar evaluators ahead failed: see {log}", file=sys.stderr)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    for child, _ in _warming:
+        child.kill()
+        child.wait()

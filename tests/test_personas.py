@@ -1,51 +1,36 @@
 """Persona timelines in examples/ against their expected reports.
 
 Each ``examples/<persona>.expected.yaml`` was worked out by hand from the
-sources (each item says why); the checker must agree with it:
+sources (each item says why); the checker must agree with it, compared by
+:func:`frist.expect.compare` -- the comparison ``frist test`` makes, so that
+the two cannot disagree:
 
 * every listed result matches an actual result with the same rule and instance;
 * every violation the checker finds is listed;
 * the day-by-day benefit status equals the listed runs.
 """
 
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-import frist
-from frist.source import read_file
-
-from helpers import expected_report, result_problems
+from frist.expect import compare, timeline_of
+from frist.expect_text import render
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PERSONAS = sorted(p for p in EXAMPLES.glob("*.expected.yaml"))
 
 
+@lru_cache(maxsize=None)
+def _outcome(module, expected_path):
+    return compare(module, timeline_of(expected_path), expected_path)
+
+
 @pytest.mark.parametrize("expected_path", PERSONAS, ids=lambda p: p.name.split(".")[0])
 def test_persona(module, expected_path):
-    expected, report = expected_report(module, expected_path)
-    actual = {(r.rule.id, r.instance): r for r in report.results}
-    problems = result_problems(report, expected["results"])
-    listed = {(i["rule"], i["instance"]) for i in expected["results"]}
-    for key, result in actual.items():
-        if result.status == "violated" and key not in listed:
-            problems.append(f"{key}: violated since {result.violated_since}, but not expected")
-    runs = _merge([(p["from"], p["to"], p["payable"]) for p in report.benefit["periods"]])
-    want = _merge([(str(p["from"]), str(p["to"]), p["payable"]) for p in expected.get("benefit", [])])
-    if runs != want:
-        problems.append(f"benefit runs differ:\n  actual   {runs}\n  expected {want}")
-    assert not problems, "\n".join(problems)
-
-
-def _merge(runs):
-    """Adjacent runs with the same payability, joined (reasons may differ inside)."""
-    out = []
-    for start, end, payable in runs:
-        if out and out[-1][2] == payable:
-            out[-1] = (out[-1][0], end, payable)
-        else:
-            out.append((start, end, payable))
-    return out
+    outcome = _outcome(module, expected_path)
+    assert outcome.passed, render(outcome)
 
 
 def test_there_are_enough_personas():
@@ -68,10 +53,7 @@ ONLY_IN_CONSTRUCT_TESTS = {
 def test_every_rule_is_exercised_by_a_persona(module):
     reached = set()
     for path in PERSONAS:
-        expected, _ = read_file(path)
-        timeline = path.with_name(path.name.replace(".expected.yaml", ".yaml"))
-        report = frist.check(timeline, rules=module, as_of=expected["as_of"])
-        reached |= {r.rule.id for r in report.results if r.status != "not_applicable"}
+        reached |= {r.rule.id for r in _outcome(module, path).report.results if r.status != "not_applicable"}
     missing = {r.id for r in module.RULES} - reached - set(ONLY_IN_CONSTRUCT_TESTS)
     assert not missing, f"no persona reaches: {sorted(missing)}"
     assert not reached & set(ONLY_IN_CONSTRUCT_TESTS), "a persona reaches it now: drop it from the list"
@@ -81,7 +63,8 @@ def test_every_rule_is_exercised_by_a_persona(module):
 def test_every_consequence_has_a_first_and_a_last_day_or_is_still_running(module, expected_path):
     """An action's `to` is its last day; only a consequence still running at the check date has none,
     and then dagpenge are indeed not paid on the check date."""
-    expected, report = expected_report(module, expected_path)
+    outcome = _outcome(module, expected_path)
+    report, expected = outcome.report, outcome.expectation
     last_run = report.benefit["periods"][-1] if report.benefit["periods"] else None
     for result in report.results:
         for action in result.actions:
