@@ -52,6 +52,16 @@ def action_da(what: str) -> str:
     return what
 
 
+def _da(name: str, book: dict) -> str:
+    """An event type as Danish text names it: its ``label`` in the rule book, with its name."""
+    label = ((book.get("vocabulary", {}).get("events", {}).get(name) or {}).get("label") or {}).get("da")
+    return f"{label} (`{name}`)" if label else f"`{name}`"
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _t(da: str, en: str) -> dict:
     return {"da": da, "en": en}
 
@@ -86,7 +96,7 @@ def explanation(result, book: dict, as_of: _dt.date, danish=None) -> dict:
     if result.anchor is not None:
         a = _event(result.anchor)
         steps.append({"kind": "anchor", "event": a, "text": _t(
-            f"Udgangspunkt: `{a['type']}` {_when(a)}.", f"Anchor: `{a['type']}` {_when(a)}.")})
+            f"Udgangspunkt: {_da(a['type'], book)} {_when(a)}.", f"Anchor: `{a['type']}` {_when(a)}.")})
     info = book.get("parameter_info", {})
     for raw in result.steps or ():
         step = _step(raw, info, book)
@@ -149,11 +159,11 @@ def _step(raw: dict, info: dict, book: dict) -> dict | None:
             f"Feltet `{raw['name']}` er {value if value is not None else 'ikke udfyldt'}.",
             f"The field `{raw['name']}` is {value if value is not None else 'not given'}.")}
     if kind == "events":
-        return _events(raw)
+        return _events(raw, book)
     if kind == "condition":
         e, held = _event(raw["event"]), raw["held"]
         return {"kind": "condition", "event": e, "held": held, "text": _t(
-            f"`{e['type']}` {_when(e)} {'opfylder' if held else 'opfylder ikke'} reglens betingelse.",
+            f"{_upper(_da(e['type'], book))} {_when(e)} {'opfylder' if held else 'opfylder ikke'} reglens betingelse.",
             f"`{e['type']}` {_when(e)} {'meets' if held else 'does not meet'} the rule's condition.")}
     if kind == "week":
         monday = raw["monday"]
@@ -170,7 +180,7 @@ def _step(raw: dict, info: dict, book: dict) -> dict | None:
         e, end, last = _event(raw["event"]), _iso(raw["end"]), _iso(raw["last"])
         held = raw["end"] <= raw["last"]
         return {"kind": "lasts", "event": e, "end": end, "last_day": last, "held": held, "text": _t(
-            f"`{e['type']}` slutter {end}; den må højst vare til og med {last}: "
+            f"{_upper(_da(e['type'], book))} slutter {end}; den må højst vare til og med {last}: "
             + ("det gør den." if held else "den varer længere."),
             f"`{e['type']}` ends on {end}; it may last at most to {last}, included: "
             + ("it does." if held else "it lasts longer."))}
@@ -179,18 +189,18 @@ def _step(raw: dict, info: dict, book: dict) -> dict | None:
         e = _event(found) if found is not None else None
         span = f"{lo or '…'} .. {hi or '…'}"
         return {"kind": "occurs", "type": raw["type"], "window": {"start": lo, "end": hi}, "found": e, "text": _t(
-            f"En `{raw['type']}` i {span}: " + (f"ja, {_when(e)}." if e else "ingen."),
+            f"{_upper(_da(raw['type'], book))} i {span}: " + (f"ja, {_when(e)}." if e else "ingen."),
             f"A `{raw['type']}` in {span}: " + (f"yes, {_when(e)}." if e else "none."))}
     if kind == "during":
         day, held = _iso(raw["day"]), raw["held"]
         periods = [{"event": _event(e), "matches": m} for e, m in raw.get("periods", ())]
         out = {"kind": "during", "type": raw["type"], "day": day, "held": held, "periods": periods, "text": _t(
-            f"{day} ligger {'' if held else 'ikke '}i en periode `{raw['type']}`, der tæller her.",
+            f"{day} ligger {'' if held else 'ikke '}i en periode med {_da(raw['type'], book)}, der tæller her.",
             f"{day} is {'' if held else 'not '}in a `{raw['type']}` period that counts here.")}
         for p in periods:
             when = _when(p["event"])
             if not p["matches"]:
-                out["text"]["da"] += f" `{raw['type']}` {when} dækker dagen, men opfylder ikke undtagelsens betingelse."
+                out["text"]["da"] += f" {_upper(_da(raw['type'], book))} {when} dækker dagen, men opfylder ikke undtagelsens betingelse."
                 out["text"]["en"] += f" `{raw['type']}` {when} covers the day but does not meet the exception's condition."
         return out
     if kind == "until":
@@ -200,7 +210,7 @@ def _step(raw: dict, info: dict, book: dict) -> dict | None:
         within = raw["within"]
         parts = (tuple(within) if isinstance(within[0], (list, tuple)) else (tuple(within),)) if within else ()
         span = (f" inden for {duration_text(parts, 'da')}" if parts else "", f" within {duration_text(parts, 'en')}" if parts else "")
-        what = (f"{bound[0]} {raw['amount']} {unit[0]} `{raw['type']}`{span[0]}",
+        what = (f"{bound[0]} {raw['amount']} {unit[0]} {_da(raw['type'], book)}{span[0]}",
                 f"{bound[1]} {raw['amount']} {unit[1]} of `{raw['type']}`{span[1]}")
         return {"kind": "until", "type": raw["type"], "amount": raw["amount"], "hours": raw["hours"], "op": raw["op"],
                 "within": [list(p) for p in parts], "since": since, "end": end, "text": _t(
@@ -226,7 +236,7 @@ def _step(raw: dict, info: dict, book: dict) -> dict | None:
     if kind == "measured_from":
         e = _event(raw["event"])
         return {"kind": "measured_from", "event": e, "text": _t(
-            f"Regnet fra `{e['type']}` {_when(e)}.", f"Measured from `{e['type']}` {_when(e)}.")}
+            f"Regnet fra {_da(e['type'], book)} {_when(e)}.", f"Measured from `{e['type']}` {_when(e)}.")}
     return {"kind": kind, "text": _t(str(raw), str(raw))}  # every step is shown, even one without words
 
 
@@ -304,7 +314,7 @@ def _shift(raw: dict) -> dict:
     return out
 
 
-def _events(raw: dict) -> dict:
+def _events(raw: dict, book: dict) -> dict:
     lo, hi = _iso(raw["lo"]), _iso(raw["hi"])
     items = [{"event": _event(i["event"]), "counts": i["counts"], "why": i["why"]} for i in raw["items"]]
     window_da = f"{lo or 'begyndelsen'} .. {hi or 'åben'}"
@@ -312,7 +322,7 @@ def _events(raw: dict) -> dict:
     out = {"kind": "events", "type": raw["type"], "window": {"start": lo, "end": hi}, "items": items,
            "in_window": raw["in_window"], "left_out": raw["left_out"]}
     counted = sum(1 for i in items if i["counts"])
-    da = [f"Hændelser `{raw['type']}` set på for vinduet {window_da}: {raw['in_window']} i vinduet, {counted} tæller."]
+    da = [f"Hændelser {_da(raw['type'], book)} set på for vinduet {window_da}: {raw['in_window']} i vinduet, {counted} tæller."]
     en = [f"Events `{raw['type']}` looked at for the window {window_en}: {raw['in_window']} in the window, "
           f"{counted} count."]
     if not items:
@@ -335,10 +345,11 @@ def _outcome(result, as_of: _dt.date, book: dict, danish) -> dict:
     out = {"kind": "outcome", "status": status, "deadline": deadline, "violated_since": since,
            "as_of": as_of.isoformat()}
     by = ", ".join(f"`{e.type}` {_when(e.describe())}" for e in result.fulfilled_by[:5])
+    af = ", ".join(f"{_da(e.type, book)} {_when(e.describe())}" for e in result.fulfilled_by[:5])
     reason = result.reason.rstrip(".") if result.reason else result.reason
     grund = danish(result.reason).rstrip(".") if result.reason else result.reason
     if status == "fulfilled":
-        da = "Opfyldt" + (f" af {by}" if by else "") + "."
+        da = "Opfyldt" + (f" af {af}" if af else "") + "."
         en = "Fulfilled" + (f" by {by}" if by else "") + "."
     elif status == "violated":
         late = result.detail.get("late")

@@ -545,7 +545,8 @@ def during(ctx: Context, anchor: Event, etype: str, pred, by_anchor: bool = Fals
         if etype not in ctx.book["states"]:  # the periods of the type on the day, and whether each matched
             events, starts, reach = ctx.events(etype), ctx.dates(etype), ctx.reach(etype)
             ctx.anchor_day = anchor.date
-            for i in range(bisect.bisect_right(starts, anchor.date) - 1, -1, -1):
+            last = bisect.bisect_right(starts, anchor.date) - 1
+            for i in range(last, max(last - 50, -1), -1):  # the 50 latest to start: enough to show why
                 if reach[i] < anchor.date or len(periods) == 5:
                     break
                 e = events[i]
