@@ -989,7 +989,7 @@ def quota(ctx, rule, *, count, target, weeks, state, excluded=(), shares=(), app
                 continue
             any_week = True
             skip = excluded_weeks.get(monday)
-            if excluded:
+            if excluded and ctx.trace is not None:
                 ctx.note("week", monday=monday, excluded=tuple(excluded), found=skip)
             if skip is not None:
                 ctx.add(Result(rule, f"week {_iso_week(monday)}", WAIVED, (monday, sunday), None,
@@ -1184,11 +1184,13 @@ def each_event(ctx, rule, *, target, condition, applies=None, exceptions=(), eff
         elif event is None:
             result.reason = f"no `{ttype}` yet"
         elif condition(ctx, event):
-            ctx.note("condition", event=event, held=True)
+            if ctx.trace is not None:
+                ctx.note("condition", event=event, held=True)
             result.status = FULFILLED
             result.fulfilled_by.append(event)
         else:
-            ctx.note("condition", event=event, held=False)
+            if ctx.trace is not None:
+                ctx.note("condition", event=event, held=False)
             result.status, result.violated_since = VIOLATED, event.date
             result.fulfilled_by.append(event)
             if effect is not None:
