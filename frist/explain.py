@@ -15,6 +15,7 @@ import datetime as _dt
 import textwrap
 
 from .dates import is_business_day, public_holiday_name
+from .dates import shift as shift_day
 
 LANGUAGES = ("da", "en")
 
@@ -36,20 +37,6 @@ WHY = {  # what became of an event a window looked at
     "not_needed": ("i vinduet, men ikke nødvendig (kravet var allerede opfyldt)",
                    "in the window, but not needed (the duty was already met)"),
 }
-
-
-ACTIONS = {"no dagpenge": "ingen dagpenge", "deregistration": "afmeldt som arbejdssøgende", "quarantine": "karantæne",
-           "reminder": "påmindelse", "availability assessment": "rådighedsvurdering",
-           "right to dagpenge lost": "retten til dagpenge mistet", "no dagpenge for the week": "ingen dagpenge for ugen"}
-
-
-def action_da(what: str) -> str:
-    """An action's name in Danish (``no dagpenge during holiday`` → ``ingen dagpenge under holiday``)."""
-    if what in ACTIONS:
-        return ACTIONS[what]
-    if what.startswith("no dagpenge during "):
-        return "ingen dagpenge under " + what[len("no dagpenge during "):]
-    return what
 
 
 def _da(name: str, book: dict) -> str:
@@ -102,8 +89,9 @@ def explanation(result, book: dict, as_of: _dt.date, danish=None) -> dict:
         step = _step(raw, info, book)
         if step is not None:
             steps.append(step)
-    steps.append(_outcome(result, as_of, book, danish or (lambda text: text)))
-    steps += _consequence(result)
+    danish = danish or (lambda text: text)
+    steps.append(_outcome(result, as_of, book, danish))
+    steps += _consequence(result, danish)
     if result.rule.reading:
         words = {"da": "Læsning, hvor kilderne er uenige: ", "en": "Reading, where the sources disagree: "}
         steps.append({"kind": "reading", "text": {k: words.get(k, "") + " ".join(v.split())
@@ -298,8 +286,7 @@ def _shift(raw: dict) -> dict:
                     _dt.date.fromisoformat(wanted)
                 except ValueError:
                     rounded.append(wanted)
-            from .dates import shift as _shift_day
-            day = _shift_day(day, sign * amount, unit, raw["rounding"])
+            day = shift_day(day, sign * amount, unit, raw["rounding"])
         if rounded:
             how = {"down": ("rundet ned til månedens sidste dag", "rounded down to the month's last day"),
                    "up": ("rundet op til den næste måneds første dag", "rounded up to the next month's first day")}
@@ -390,7 +377,7 @@ def _outcome(result, as_of: _dt.date, book: dict, danish) -> dict:
     return out
 
 
-def _consequence(result) -> list:
+def _consequence(result, danish) -> list:
     out = []
     for action in result.actions:
         what, first, last = action.get("action"), action.get("from"), action.get("to")
@@ -404,9 +391,9 @@ def _consequence(result) -> list:
             lapsed = action.get("lapsed_on")
             extra_da = f" {action['hours']} timer = {need} dage, {served} afsonet" + (f", bortfaldet {lapsed}" if lapsed else "")
             extra_en = f" {action['hours']} hours = {need} days, {served} served" + (f", lapsed on {lapsed}" if lapsed else "")
-            what_da, what = f"{action_da(what)}:{extra_da}", f"{what}:{extra_en}"
+            what_da, what = f"{danish(what)}:{extra_da}", f"{what}:{extra_en}"
         else:
-            what_da = action_da(what)
+            what_da = danish(what)
         count = (f" ({n} {'dag' if n == 1 else 'dage'})" if days else "",
                  f" ({n} {'day' if n == 1 else 'days'})" if days else "")
         step = {"kind": "consequence", "action": action, "text": _t(
